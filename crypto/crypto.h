@@ -1,0 +1,169 @@
+/*
+ * crypto/: the only code that includes OpenSSL.
+ *
+ * Everything here works on caller buffers; nothing allocates in the hot path
+ * (CMAC, AES, EV2 secure messaging) after yn_crypto_init().  Algorithms are
+ * fetched once in yn_crypto_init(); contexts are reused per thread.
+ * Byte layouts and vectors: ../shared/reference/desfire.md (section numbers
+ * below refer to it).
+ *
+ * All functions return 0 or a negative YN_E* code (base/err.h); OpenSSL
+ * failures become YN_ECRYPTO with the OpenSSL reason logged.  Output buffers
+ * are left zeroed after a failure.
+ */
+#ifndef YN_CRYPTO_H
+#define YN_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define YN_AES_KEY_LEN 16
+#define YN_AES_BLOCK 16
+#define YN_MACT_LEN 8
+#define YN_SHA256_LEN 32
+#define YN_P256_SIG_LEN 64	/* r || s, each 32 bytes big-endian, left-padded */
+#define YN_P256_PUB_LEN 65	/* uncompressed point 04 || X || Y */
+#define YN_KEYID_LEN 8		/* first 8 bytes of SHA-256 of the uncompressed point */
+
+/* Fetch the algorithms (AES-128-ECB/CBC, CMAC, SHA-256, EC).  Idempotent and
+ * safe to call from several threads.  Every other function calls it if it
+ * was not called, but hot paths should not rely on that. */
+int yn_crypto_init(void);
+/* Known-answer tests of every primitive below (vectors from desfire.md and
+ * RFC 4493) plus an ECDSA sign/verify round trip.  0 or YN_ESELFTEST, with
+ * the failing test named in the log. */
+int yn_crypto_selftest(void);
+
+/* --- utilities --- */
+/* Constant-time equality: 1 if equal, 0 if not (CRYPTO_memcmp). */
+int yn_ct_equal(const void *a, const void *b, size_t n);
+/* Erase secrets (OPENSSL_cleanse). */
+void yn_cleanse(void *p, size_t n);
+/* Cryptographically secure random bytes (RAND_bytes). */
+int yn_random(void *p, size_t n);
+int yn_sha256(const void *p, size_t n, uint8_t out[YN_SHA256_LEN]);
+/* DESFire CRC32: reflected 0xEDB88320, preset 0xFFFFFFFF, no final XOR
+ * (JAMCRC), §1.2.  Appended little-endian on the wire. */
+uint32_t yn_desfire_crc32(const void *p, size_t n);
+
+/* --- AES-128 --- */
+int yn_aes128_ecb_encrypt(const uint8_t key[16], const uint8_t in[16], uint8_t out[16]);
+int yn_aes128_ecb_decrypt(const uint8_t key[16], const uint8_t in[16], uint8_t out[16]);
+/* CBC over len bytes (a multiple of 16; YN_EINVAL otherwise); in and out may
+ * be the same buffer.  iv is read, then updated to the last ciphertext block
+ * (encrypt: last output block; decrypt: last input block), which is what
+ * EV1's running IV needs. */
+int yn_aes128_cbc_encrypt(const uint8_t key[16], uint8_t iv[16], const uint8_t *in,
+			  uint8_t *out, size_t len);
+int yn_aes128_cbc_decrypt(const uint8_t key[16], uint8_t iv[16], const uint8_t *in,
+			  uint8_t *out, size_t len);
+
+/* --- CMAC (RFC 4493) and the DESFire truncations, §1.1 --- */
+int yn_aes_cmac(const uint8_t key[16], const void *msg, size_t len, uint8_t mac[16]);
+/* EV2 MACt: bytes 1,3,5,...,15 of a full CMAC. */
+void yn_ev2_mact(const uint8_t mac[16], uint8_t mact[YN_MACT_LEN]);
+/* EV1 CMAC with a running IV: the CBC chain starts at *iv, the full 16-byte
+ * result becomes the new *iv, and full[16] (if not NULL) receives it; the
+ * wire MAC is its first 8 bytes (§3.2). */
+int yn_ev1_cmac(const uint8_t key[16], uint8_t iv[16], const void *msg, size_t len,
+		uint8_t mac8[8], uint8_t full[16]);
+
+/* --- AN10922 AES-128 diversification, §7 --- */
+/* m is the diversification input (1..31 bytes, e.g. UID || AID || SysID). */
+int yn_an10922_aes128(const uint8_t master[16], const uint8_t *m, size_t m_len,
+		      uint8_t out[16]);
+
+/* --- EV2 secure messaging, §4-§5 --- */
+struct yn_ev2_keys {
+	uint8_t enc[16];	/* SesAuthENCKey */
+	uint8_t mac[16];	/* SesAuthMACKey */
+};
+/* SV1/SV2 from RndA and RndB, §4.2. */
+int yn_ev2_session_keys(const uint8_t key[16], const uint8_t rnda[16], const uint8_t rndb[16],
+			struct yn_ev2_keys *out);
+/* IVc = E(enc, A5 5A || TI || CmdCtr(LE) || 0*8); IVr uses 5A A5 and the
+ * counter the response is MACed with (CmdCtr + 1). §5.1 */
+int yn_ev2_iv_cmd(const uint8_t enc[16], const uint8_t ti[4], uint16_t ctr, uint8_t iv[16]);
+int yn_ev2_iv_resp(const uint8_t enc[16], const uint8_t ti[4], uint16_t ctr_plus1,
+		   uint8_t iv[16]);
+/* Command MACt over Cmd || CmdCtr(LE) || TI || hdr || data (data is the
+ * ciphertext in Full mode). */
+int yn_ev2_mac_cmd(const uint8_t mac_key[16], uint8_t cmd, uint16_t ctr, const uint8_t ti[4],
+		   const uint8_t *hdr, size_t hdr_len, const uint8_t *data, size_t data_len,
+		   uint8_t mact[YN_MACT_LEN]);
+/* Response MACt over RC || CmdCtr+1(LE) || TI || data. */
+int yn_ev2_mac_resp(const uint8_t mac_key[16], uint8_t rc, uint16_t ctr_plus1,
+		    const uint8_t ti[4], const uint8_t *data, size_t data_len,
+		    uint8_t mact[YN_MACT_LEN]);
+/* Full mode: pad with ISO 9797-1 method 2 (always: 80 00.., a full block
+ * when len is a multiple of 16) and AES-CBC encrypt with iv.  out_cap must
+ * hold len rounded up to the next multiple of 16 strictly above len. */
+int yn_ev2_encrypt(const uint8_t enc[16], const uint8_t iv[16], const uint8_t *plain,
+		   size_t len, uint8_t *out, size_t out_cap, size_t *out_len);
+/* Decrypt and strip method-2 padding.  YN_EFORMAT if len is not a non-zero
+ * multiple of 16 or the padding is wrong (the caller has already checked the
+ * MAC, so bad padding means a bad peer). */
+int yn_ev2_decrypt(const uint8_t enc[16], const uint8_t iv[16], const uint8_t *ct, size_t len,
+		   uint8_t *out, size_t out_cap, size_t *plain_len);
+/* ChangeKey plaintext before Full-mode encryption, §5.3:
+ *   same key as authenticated:  new || ver                      (17 bytes)
+ *   another key:                (new ^ old) || ver || CRC32(new) (21 bytes)
+ * out must hold 21 bytes. */
+int yn_ev2_changekey_plain(int same_key, const uint8_t newkey[16], const uint8_t oldkey[16],
+			   uint8_t ver, uint8_t out[21], size_t *out_len);
+
+/* --- EV1 AES authentication (0xAA), §3 --- */
+/* Session key RndA[0..3] || RndB[0..3] || RndA[12..15] || RndB[12..15]. */
+void yn_ev1_session_key(const uint8_t rnda[16], const uint8_t rndb[16], uint8_t out[16]);
+
+/* --- keys: ECDSA P-256 and AES master keys, loaded by URI ---
+ *
+ * A key URI is a file path, or "file:PATH".  Other schemes ("pkcs11:...")
+ * give YN_ENOTSUP today; a PKCS#11 backend can be added behind the same
+ * handles without changing callers.  Private key files (PEM, PKCS#8 or
+ * traditional EC, as `openssl genpkey -algorithm EC -pkeyopt
+ * ec_paramgen_curve:P-256` writes them) and AES key files must not be
+ * readable or writable by group or others: YN_EKEYPERM otherwise, with the
+ * path and mode logged.  AES key files hold 32 hex digits (and an optional
+ * newline).
+ */
+struct yn_privkey;
+struct yn_pubkey;
+struct yn_aeskey;
+
+int yn_privkey_load(const char *uri, struct yn_privkey **out);
+void yn_privkey_free(struct yn_privkey *k);
+/* Public half of a private key (a new handle). */
+int yn_privkey_public(const struct yn_privkey *k, struct yn_pubkey **out);
+/* Public key from a PEM file (`openssl pkey -pubout`) or from 65 raw bytes. */
+int yn_pubkey_load(const char *uri, struct yn_pubkey **out);
+int yn_pubkey_from_raw(const uint8_t raw[YN_P256_PUB_LEN], struct yn_pubkey **out);
+void yn_pubkey_free(struct yn_pubkey *k);
+int yn_pubkey_raw(const struct yn_pubkey *k, uint8_t raw[YN_P256_PUB_LEN]);
+/* Key id: the first 8 bytes of SHA-256 over the 65-byte uncompressed point. */
+int yn_pubkey_id(const struct yn_pubkey *k, uint8_t id[YN_KEYID_LEN]);
+
+/* ECDSA P-256 over SHA-256(msg); signature as fixed 64-byte r || s. */
+int yn_ecdsa_sign(const struct yn_privkey *k, const void *msg, size_t len,
+		  uint8_t sig[YN_P256_SIG_LEN]);
+/* 0 if valid, YN_EBADSIG if not (including r or s out of range). */
+int yn_ecdsa_verify(const struct yn_pubkey *k, const void *msg, size_t len,
+		    const uint8_t sig[YN_P256_SIG_LEN]);
+/* New P-256 key pair written as PEM: private (PKCS#8, mode 0600, created
+ * exclusively: YN_EEXIST if present) and public (SPKI, mode 0644). */
+int yn_keygen_p256(const char *priv_path, const char *pub_path);
+
+int yn_aeskey_load(const char *uri, struct yn_aeskey **out);
+/* An AES key handle from 16 bytes (copied; caller cleanses its copy). */
+int yn_aeskey_from_bytes(const uint8_t k[16], struct yn_aeskey **out);
+void yn_aeskey_free(struct yn_aeskey *k);
+/* Write a new random AES key file (32 hex digits, mode 0600, exclusive). */
+int yn_aeskey_generate(const char *path);
+/* AN10922 diversification of the master key behind the handle. */
+int yn_aeskey_diversify(const struct yn_aeskey *master, const uint8_t *m, size_t m_len,
+			uint8_t out[16]);
+/* Copy the raw key out (for a card's own key table and the issuance desk);
+ * the caller cleanses it. */
+int yn_aeskey_bytes(const struct yn_aeskey *k, uint8_t out[16]);
+
+#endif
