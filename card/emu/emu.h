@@ -1,0 +1,66 @@
+/*
+ * The software DESFire EV2 card.
+ *
+ * A card is an in-memory object, optionally backed by a state file that is
+ * rewritten atomically (temp file, fsync, rename, fsync of the directory)
+ * after every change that a real card would have made permanent (committed
+ * transactions, standard-file writes, key and application changes).
+ * It takes ISO 7816-4 command APDUs — native DESFire commands wrapped with
+ * CLA 0x90, the ISO commands it supports, and the PC/SC GET DATA pseudo-APDU
+ * FF CA 00 00 00 (answered with the UID) — and returns response APDUs.
+ *
+ * Behaviour where NXP is silent is documented in docs/emulator.md.
+ */
+#ifndef YN_EMU_H
+#define YN_EMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct yn_emu;
+
+/* A factory-blank card in memory: no applications, PICC master key AES
+ * all zeros, key version 0.  uid_len is 7 (or 4/10). */
+int yn_emu_new_blank(const uint8_t *uid, size_t uid_len, struct yn_emu **out);
+/* Create a factory-blank state file (YN_EEXIST if it exists). */
+int yn_emu_create_file(const char *path, const uint8_t *uid, size_t uid_len);
+/* Load a card from its state file; later changes are saved there. */
+int yn_emu_load(const char *path, struct yn_emu **out);
+void yn_emu_free(struct yn_emu *card);
+
+/* Power and reset: both end the authenticated session and discard any
+ * uncommitted transaction, as on a real card. */
+void yn_emu_power_on(struct yn_emu *card);
+void yn_emu_power_off(struct yn_emu *card);
+void yn_emu_reset(struct yn_emu *card);
+
+/* Identity for the reader layers. */
+int yn_emu_uid(const struct yn_emu *card, uint8_t uid[10], size_t *uid_len);
+/* PC/SC part-3 contactless ATR (3B 81 80 01 80 80). */
+void yn_emu_atr(const struct yn_emu *card, uint8_t atr[33], size_t *atr_len);
+/* ISO 14443-A activation data for a PN532 front end: ATQA (as sent, e.g.
+ * 0x0344), SAK (0x20) and ATS (TL first, e.g. 06 75 77 81 02 80). */
+void yn_emu_iso14443a(const struct yn_emu *card, uint16_t *atqa, uint8_t *sak, uint8_t ats[16],
+		      size_t *ats_len);
+
+/* One command APDU in, one response APDU (data + SW1 SW2) out.
+ * Returns 0, or YN_ECARDGONE when the card lost power during this command
+ * (tearing, below): then there is no response, and the card's persistent
+ * state is what a real card would hold after that power cut. */
+int yn_emu_transmit(struct yn_emu *card, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+		    size_t resp_cap, size_t *resp_len);
+
+/* Tearing, for atomicity tests.
+ * yn_emu_tear_after(card, n): the n-th command from now (1 = the next one)
+ * loses power before it answers — after it has done whatever a real card
+ * would have done by then.  yn_emu_tear_in_write(card, n, bytes): the n-th
+ * non-volatile write from now is cut after `bytes` bytes reached the memory.
+ * 0 disarms.  After a tear the card is powered off until yn_emu_power_on. */
+void yn_emu_tear_after(struct yn_emu *card, unsigned n);
+void yn_emu_tear_in_write(struct yn_emu *card, unsigned n, size_t bytes);
+
+/* Commands and non-volatile writes processed since power-on (for sweeps). */
+unsigned yn_emu_command_count(const struct yn_emu *card);
+unsigned yn_emu_write_count(const struct yn_emu *card);
+
+#endif
