@@ -2,7 +2,7 @@
 #
 # Sources are found by directory: every .c under the library directories goes
 # into build/libyinian.a, except files ending in _main.c (program entry
-# points).  Each directory may add rules in a module.mk of its own.
+# points).  Each directory may add rules in .mk files of its own (*/*.mk).
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -75,7 +75,7 @@ PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(BUILD)/tests/%)
 .PHONY: all check check-unit check-pcsc asan deps install uninstall clean help demo bench
 all: $(LIB) $(PROGS)
 
--include $(wildcard */module.mk */*/module.mk)
+-include $(wildcard */*.mk */*/*.mk)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
