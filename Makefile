@@ -17,7 +17,7 @@ CC ?= cc
 BUILD ?= build
 PKG_CONFIG ?= pkg-config
 
-PKGS := libpcsclite libnfc libcrypto jansson
+PKGS := libpcsclite libnfc libcrypto jansson inih libsystemd libseccomp
 TEST_PKGS := cmocka
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
