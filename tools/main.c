@@ -17,6 +17,7 @@ struct subcmd {
 
 static const struct subcmd subcmds[] = {
 	{ "reader", yn_cmd_reader, "list readers, probe a card, send raw APDUs" },
+	{ "selftest", yn_cmd_selftest, "run the cryptographic known-answer tests" },
 };
 
 static void usage(FILE *f)
