@@ -203,6 +203,8 @@ struct yn_desfire_file_settings {
 	uint32_t record_size, max_records, cur_records;	/* record files */
 	uint8_t n_extra_ar;	/* additional access rights (EV2) */
 	uint16_t extra_ar[8];
+	uint8_t sdm[32];	/* CS bit 6 (SDM, EV3/NTAG): the SDM fields, raw */
+	size_t sdm_len;
 };
 
 /* Operations a file access right governs. */

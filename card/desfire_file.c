@@ -151,7 +151,9 @@ int yn_desfire_get_file_ids(struct yn_desfire *df, enum yn_desfire_comm comm, ui
  *     value:        Lower(4) Upper(4) LimitedCredit(4) LCflags(1)
  *     linear/cyclic: RecSize(3) MaxRecs(3) CurRecs(3)
  *     TMAC:         KeyType(1) KeyVer(1)
- *   and, when CS bit 7 is set, NrAR(1) NrAR x AR(2).
+ *   and, when CS bit 7 is set, NrAR(1) NrAR x AR(2);
+ *   and, when CS bit 6 is set (Secure Dynamic Messaging, EV3 and NTAG 424),
+ *   SDM options and offsets (at most 32 bytes, kept raw: not used here).
  */
 static int parse_file_settings(const uint8_t *p, size_t n, struct yn_desfire_file_settings *fs)
 {
@@ -207,6 +209,13 @@ static int parse_file_settings(const uint8_t *p, size_t n, struct yn_desfire_fil
 		for (i = 0; i < fs->n_extra_ar; i++)
 			if ((r = yn_rd_u16le(&rd, &fs->extra_ar[i])) != 0)
 				return r;
+	}
+	if (cs & 0x40) {
+		fs->sdm_len = yn_rd_left(&rd);
+		if (fs->sdm_len > sizeof(fs->sdm))
+			return YN_ERANGE;
+		if ((r = yn_rd_bytes(&rd, fs->sdm, fs->sdm_len)) != 0)
+			return r;
 	}
 	return yn_rd_end(&rd);
 }

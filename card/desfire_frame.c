@@ -27,8 +27,8 @@ static int exchange_frame(struct yn_desfire *df, uint8_t ins, uint8_t cmd, const
 	*sw2 = 0;
 	*data_len = 0;
 	if (yn_deadline_passed(deadline)) {
-		yn_err("DESFire %s %s: deadline passed before the card answered",
-		       yn_df_cmd_name(ins), what);
+		yn_err("DESFire %s%s%s: deadline passed before the card answered",
+		       yn_df_cmd_name(ins), *what ? " " : "", what);
 		return YN_ETIMEOUT;
 	}
 	if (n > YN_DESFIRE_FRAME_MAX)
@@ -85,7 +85,7 @@ int yn_df_transceive(struct yn_desfire *df, uint8_t ins, const uint8_t *body, si
 {
 	size_t off = 0, n, got = 0, dlen;
 	unsigned frames = 0;
-	uint8_t cmd = ins, st = 0;
+	uint8_t cmd = (flags & DF_F_CONTINUE) ? DF_INS_ADDITIONAL_FRAME : ins, st = 0;
 	int r;
 
 	*sw2 = 0;

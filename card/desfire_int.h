@@ -67,6 +67,7 @@ enum {
 #define DF_F_STATUS90 0x04	/* status 90 is success (ReadSig) */
 #define DF_F_NEED_AUTH 0x08	/* refuse locally without a session */
 #define DF_F_NO_RESP_MAC 0x10	/* the card ends the session: plain empty answer */
+#define DF_F_CONTINUE 0x20	/* first frame under INS AF (later authentication steps) */
 
 /* One native command before secure messaging: hdr stays plain in every
  * mode (the CmdHeader of §5.1), data is MACed / enciphered per comm. */

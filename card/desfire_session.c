@@ -269,13 +269,15 @@ static void rotl1(const uint8_t in[16], uint8_t out[16])
 
 /* One authentication step: exactly want bytes of data with status expect. */
 static int auth_step(struct yn_desfire *df, uint8_t ins, const uint8_t *body, size_t len,
-		     uint8_t expect, size_t want, const char *what, uint64_t deadline)
+		     unsigned flags, uint8_t expect, size_t want, const char *what,
+		     uint64_t deadline)
 {
 	uint8_t sw2 = 0;
 	size_t rlen = 0;
 	int r;
 
-	r = yn_df_transceive(df, ins, body, len, DF_F_RAW_AF, what, &sw2, &rlen, deadline);
+	r = yn_df_transceive(df, ins, body, len, DF_F_RAW_AF | flags, what, &sw2, &rlen,
+			     deadline);
 	if (r != 0)
 		return r;
 	if (sw2 != expect)
@@ -317,7 +319,7 @@ static int authenticate(struct yn_desfire *df, int first, uint8_t key_no, const 
 
 	body[0] = key_no;
 	body[1] = 0x00;	/* LenCap: no PCDcap2 */
-	if ((r = auth_step(df, ins, body, first ? 2 : 1, DF_ST_MORE, 16, what, deadline)) != 0)
+	if ((r = auth_step(df, ins, body, first ? 2 : 1, 0, DF_ST_MORE, 16, what, deadline)) != 0)
 		goto out;
 	if ((r = yn_aes128_ecb_decrypt(key, df->rsp, rndb)) != 0)
 		goto out;
@@ -330,7 +332,7 @@ static int authenticate(struct yn_desfire *df, int first, uint8_t key_no, const 
 	memset(iv, 0, sizeof(iv));
 	if ((r = yn_aes128_cbc_encrypt(key, iv, plain, body, 32)) != 0)
 		goto out;
-	if ((r = auth_step(df, ins, body, 32, DF_ST_OK, want, what, deadline)) != 0)
+	if ((r = auth_step(df, ins, body, 32, DF_F_CONTINUE, DF_ST_OK, want, what, deadline)) != 0)
 		goto out;
 	memset(iv, 0, sizeof(iv));
 	if ((r = yn_aes128_cbc_decrypt(key, iv, df->rsp, plain, want)) != 0)

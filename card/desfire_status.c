@@ -161,8 +161,10 @@ int yn_df_status_fail(const struct yn_desfire *df, uint8_t ins, const char *what
 		snprintf(key, sizeof(key), "key %u", df->auth_key);
 	else
 		snprintf(key, sizeof(key), "not authenticated");
-	yn_err("DESFire %s (INS %02X) %s, %s: %s [status 91%02X %s]", yn_df_cmd_name(ins), ins,
-	       what != NULL ? what : "", key, yn_desfire_status_message(sw2), sw2,
+	if (what == NULL)
+		what = "";
+	yn_err("DESFire %s%s%s (%s): %s [INS %02X, status 91%02X %s]", yn_df_cmd_name(ins),
+	       *what ? " " : "", what, key, yn_desfire_status_message(sw2), ins, sw2,
 	       yn_desfire_status_name(sw2));
 	/* A success status reaching here was not a success for this command. */
 	return yn_desfire_status_error(sw2) != 0 ? yn_desfire_status_error(sw2) : YN_EPROTO;
