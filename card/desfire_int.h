@@ -98,6 +98,9 @@ int yn_df_transceive(struct yn_desfire *df, uint8_t ins, const uint8_t *body, si
 int yn_df_command(struct yn_desfire *df, const struct yn_df_cmd *c, uint8_t *out, size_t cap,
 		  size_t *out_len, uint64_t deadline);
 
+/* " " before a non-empty log context. */
+#define DF_SP(what) (*(what) ? " " : "")
+
 /* Forget the session and erase its keys. */
 void yn_df_drop(struct yn_desfire *df);
 

@@ -119,8 +119,8 @@ done:
 		*len = w.len;
 out:
 	if (r == YN_ENOSPC || r == YN_EINVAL) {
-		yn_err("DESFire %s %s: command of %zu bytes exceeds the %d-byte limit",
-		       yn_df_cmd_name(c->ins), c->what, c->hdr_len + c->data_len,
+		yn_err("DESFire %s%s%s: command of %zu bytes exceeds the %d-byte limit",
+		       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what, c->hdr_len + c->data_len,
 		       YN_DESFIRE_MSG_MAX);
 		r = YN_ERANGE;
 	}
@@ -135,13 +135,13 @@ static int deliver(const struct yn_df_cmd *c, const uint8_t *data, size_t n, uin
 	if (n == 0)
 		return 0;
 	if (out == NULL) {
-		yn_err("DESFire %s %s: unexpected %zu bytes of data in the answer",
-		       yn_df_cmd_name(c->ins), c->what, n);
+		yn_err("DESFire %s%s%s: unexpected %zu bytes of data in the answer",
+		       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what, n);
 		return YN_EPROTO;
 	}
 	if (n > cap) {
-		yn_err("DESFire %s %s: the card's answer (%zu bytes) is longer than the "
-		       "%zu bytes expected", yn_df_cmd_name(c->ins), c->what, n, cap);
+		yn_err("DESFire %s%s%s: the card's answer (%zu bytes) is longer than the "
+		       "%zu bytes expected", yn_df_cmd_name(c->ins), DF_SP(c->what), c->what, n, cap);
 		return YN_ENOSPC;
 	}
 	memcpy(out, data, n);
@@ -167,14 +167,14 @@ int yn_df_command(struct yn_desfire *df, const struct yn_df_cmd *c, uint8_t *out
 	if (out != NULL && cap > 0)
 		memset(out, 0, cap);
 	if (!secure && (c->comm != YN_DESFIRE_PLAIN || (c->flags & DF_F_NEED_AUTH))) {
-		yn_err("DESFire %s %s: needs an authenticated session and none is open",
-		       yn_df_cmd_name(c->ins), c->what);
+		yn_err("DESFire %s%s%s: needs an authenticated session and none is open",
+		       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what);
 		return YN_ENOTAUTH;
 	}
 	if (secure && df->cmd_ctr == 0xFFFF) {
 		/* The counter would wrap: the card refuses, so do we. */
-		yn_err("DESFire %s %s: command counter exhausted, authenticate again",
-		       yn_df_cmd_name(c->ins), c->what);
+		yn_err("DESFire %s%s%s: command counter exhausted, authenticate again",
+		       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what);
 		yn_df_drop(df);
 		return YN_ENOTAUTH;
 	}
@@ -196,8 +196,8 @@ int yn_df_command(struct yn_desfire *df, const struct yn_df_cmd *c, uint8_t *out
 		/* The card ended the session with this command. */
 		yn_df_drop(df);
 		if (rlen != 0) {
-			yn_err("DESFire %s %s: %zu unexpected bytes after the session ended",
-			       yn_df_cmd_name(c->ins), c->what, rlen);
+			yn_err("DESFire %s%s%s: %zu unexpected bytes after the session ended",
+			       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what, rlen);
 			return YN_EPROTO;
 		}
 		return 0;
@@ -207,8 +207,8 @@ int yn_df_command(struct yn_desfire *df, const struct yn_df_cmd *c, uint8_t *out
 		return deliver(c, df->rsp, rlen, out, cap, out_len);
 	}
 	if (rlen < YN_MACT_LEN) {
-		yn_err("DESFire %s %s: answer of %zu bytes has no MAC where one was due",
-		       yn_df_cmd_name(c->ins), c->what, rlen);
+		yn_err("DESFire %s%s%s: answer of %zu bytes has no MAC where one was due",
+		       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what, rlen);
 		r = YN_EPROTO;
 		goto fail;
 	}
@@ -216,8 +216,8 @@ int yn_df_command(struct yn_desfire *df, const struct yn_df_cmd *c, uint8_t *out
 	if ((r = yn_ev2_mac_resp(df->keys.mac, sw2, next, df->ti, df->rsp, dlen, mact)) != 0)
 		goto fail;
 	if (!yn_ct_equal(mact, df->rsp + dlen, YN_MACT_LEN)) {
-		yn_err("DESFire %s %s: the card's answer fails its MAC: wrong key, or the "
-		       "answer was altered; session dropped", yn_df_cmd_name(c->ins), c->what);
+		yn_err("DESFire %s%s%s: the card's answer fails its MAC: wrong key, or the "
+		       "answer was altered; session dropped", yn_df_cmd_name(c->ins), DF_SP(c->what), c->what);
 		r = YN_EBADMAC;
 		goto fail;
 	}
@@ -227,8 +227,8 @@ int yn_df_command(struct yn_desfire *df, const struct yn_df_cmd *c, uint8_t *out
 
 	/* Full: MAC verified, now decrypt into df->msg. */
 	if (dlen % 16 != 0) {
-		yn_err("DESFire %s %s: enciphered answer of %zu bytes is not whole blocks",
-		       yn_df_cmd_name(c->ins), c->what, dlen);
+		yn_err("DESFire %s%s%s: enciphered answer of %zu bytes is not whole blocks",
+		       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what, dlen);
 		r = YN_EPROTO;
 		goto fail;
 	}
@@ -237,8 +237,8 @@ int yn_df_command(struct yn_desfire *df, const struct yn_df_cmd *c, uint8_t *out
 	r = yn_ev2_decrypt(df->keys.enc, iv, df->rsp, dlen, df->msg, sizeof(df->msg), &plen);
 	yn_cleanse(iv, sizeof(iv));
 	if (r != 0) {
-		yn_err("DESFire %s %s: enciphered answer has bad padding (%s)",
-		       yn_df_cmd_name(c->ins), c->what, yn_strerror(r));
+		yn_err("DESFire %s%s%s: enciphered answer has bad padding (%s)",
+		       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what, yn_strerror(r));
 		r = YN_EPROTO;
 		goto fail;
 	}
@@ -283,8 +283,8 @@ static int auth_step(struct yn_desfire *df, uint8_t ins, const uint8_t *body, si
 	if (sw2 != expect)
 		return yn_df_status_fail(df, ins, what, sw2);
 	if (rlen != want) {
-		yn_err("DESFire %s %s: answer of %zu bytes, %zu expected", yn_df_cmd_name(ins),
-		       what, rlen, want);
+		yn_err("DESFire %s%s%s: answer of %zu bytes, %zu expected", yn_df_cmd_name(ins),
+		       DF_SP(what), what, rlen, want);
 		return YN_EPROTO;
 	}
 	return 0;
@@ -324,7 +324,7 @@ static int authenticate(struct yn_desfire *df, int first, uint8_t key_no, const 
 	if ((r = yn_aes128_ecb_decrypt(key, df->rsp, rndb)) != 0)
 		goto out;
 	if ((r = df->rng(df->rng_ctx, rnda, sizeof(rnda))) != 0) {
-		yn_err("DESFire %s %s: no random bytes for RndA", yn_df_cmd_name(ins), what);
+		yn_err("DESFire %s%s%s: no random bytes for RndA", yn_df_cmd_name(ins), DF_SP(what), what);
 		goto out;
 	}
 	memcpy(plain, rnda, 16);
@@ -339,8 +339,8 @@ static int authenticate(struct yn_desfire *df, int first, uint8_t key_no, const 
 		goto out;
 	rotl1(rnda, rot);
 	if (!yn_ct_equal(rot, first ? plain + 4 : plain, 16)) {
-		yn_err("DESFire %s %s: the card did not prove it holds the key (RndA' "
-		       "mismatch): wrong key, or not a genuine card", yn_df_cmd_name(ins), what);
+		yn_err("DESFire %s%s%s: the card did not prove it holds the key (RndA' "
+		       "mismatch): wrong key, or not a genuine card", yn_df_cmd_name(ins), DF_SP(what), what);
 		r = YN_EBADMAC;
 		goto out;
 	}
