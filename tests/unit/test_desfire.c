@@ -1070,6 +1070,316 @@ static void test_error_statuses_through_command(void **state)
 	}
 }
 
+/* --- NonFirst, with the card's side played by the crypto primitives --- */
+
+struct nf_card {
+	uint8_t key[16], rndb[16];
+	int step;
+};
+
+static struct nf_card nf;
+
+static int gen_nonfirst(struct fake *f, const uint8_t *cmd, size_t len, uint8_t *rsp, size_t cap,
+			size_t *rlen)
+{
+	uint8_t plain[32], iv[16], rot[16];
+
+	(void)f;
+	assert_true(cap >= 34);
+	if (nf.step == 0) {
+		/* 90 77 00 00 01 KeyNo 00 */
+		assert_int_equal(len, 7);
+		assert_memory_equal(cmd, "\x90\x77\x00\x00\x01\x02\x00", 7);
+		assert_int_equal(yn_aes128_ecb_encrypt(nf.key, nf.rndb, rsp), 0);
+		rsp[16] = 0x91;
+		rsp[17] = 0xAF;
+		*rlen = 18;
+	} else {
+		/* 90 AF 00 00 20 E(RndA || RndB') 00 */
+		assert_int_equal(len, 38);
+		assert_memory_equal(cmd, "\x90\xAF\x00\x00\x20", 5);
+		memset(iv, 0, 16);
+		assert_int_equal(yn_aes128_cbc_decrypt(nf.key, iv, cmd + 5, plain, 32), 0);
+		memcpy(rot, nf.rndb + 1, 15);
+		rot[15] = nf.rndb[0];
+		assert_memory_equal(plain + 16, rot, 16);
+		memcpy(rot, plain + 1, 15);
+		rot[15] = plain[0];
+		memset(iv, 0, 16);
+		assert_int_equal(yn_aes128_cbc_encrypt(nf.key, iv, rot, rsp, 16), 0);
+		rsp[16] = 0x91;
+		rsp[17] = 0x00;
+		*rlen = 18;
+	}
+	nf.step++;
+	return 0;
+}
+
+static void test_auth_nonfirst_keeps_ti_and_ctr(void **state)
+{
+	struct yn_ev2_keys want;
+	uint8_t rnda[16], ti[4];
+	struct yn_desfire df;
+	struct fake f;
+
+	(void)state;
+	memset(&nf, 0, sizeof(nf));
+	hex("00112233445566778899AABBCCDDEEFF", nf.key, 16);
+	hex("FEDCBA9876543210FEDCBA9876543210", nf.rndb, 16);
+	hex("0123456789ABCDEF0123456789ABCDEF", rnda, 16);
+	fake_init(&f, NULL, 0);
+	f.gen = gen_nonfirst;
+	yn_desfire_init(&df, &f.base);
+	yn_desfire_set_rng(&df, fixed_rng, rnda);
+	full_session(&df);
+	df.cmd_ctr = 5;
+	memcpy(ti, df.ti, 4);
+	assert_int_equal(yn_desfire_auth_ev2_nonfirst(&df, 2, nf.key, DL), 0);
+	assert_true(yn_desfire_is_authenticated(&df));
+	assert_int_equal(df.cmd_ctr, 5);
+	assert_int_equal(df.auth_key, 2);
+	assert_memory_equal(df.ti, ti, 4);
+	/* desfire.md §4.3, proxmark3 TestEV2SessionKeys */
+	hex("195428119C8528D59580A73C7C96C6A3", want.enc, 16);
+	hex("0AF00F6E39F904C4A6388C812D53DC94", want.mac, 16);
+	assert_memory_equal(df.keys.enc, want.enc, 16);
+	assert_memory_equal(df.keys.mac, want.mac, 16);
+}
+
+/* GetVersion in MAC mode: the MAC covers all three frames' data. */
+static void test_get_version_mac_over_chained_frames(void **state)
+{
+	static const char data_hex[] = "04010112001A05" "04010102011A05" "04063F72633480BA4519E3204913";
+	uint8_t data[28], mac[16], ti[4], cmac[8], rmac[8];
+	char c0[64], r2[128];
+	struct step s[3];
+	struct yn_desfire_version v;
+	struct yn_desfire df;
+	struct fake f;
+
+	(void)state;
+	hex(data_hex, data, 28);
+	hex("37E7234B11BEBEFDE41A8F290090EF80", mac, 16);
+	hex("CD73D8E5", ti, 4);
+	assert_int_equal(yn_ev2_mac_cmd(mac, 0x60, 7, ti, NULL, 0, NULL, 0, cmac), 0);
+	assert_int_equal(yn_ev2_mac_resp(mac, 0x00, 8, ti, data, 28, rmac), 0);
+	strcpy(c0, "9060000008");
+	yn_hex_encode(cmac, 8, c0 + 10, sizeof(c0) - 10);
+	strcat(c0, "00");
+	yn_hex_encode(data + 14, 14, r2, sizeof(r2));
+	yn_hex_encode(rmac, 8, r2 + 28, sizeof(r2) - 28);
+	strcat(r2, "9100");
+	s[0].cmd = c0;
+	s[0].rsp = "04010112001A05 91AF";
+	s[1].cmd = "90AF000000";
+	s[1].rsp = "04010102011A05 91AF";
+	s[2].cmd = "90AF000000";
+	s[2].rsp = r2;
+	fake_init(&f, s, 3);
+	yn_desfire_init(&df, &f.base);
+	full_session(&df);
+	df.cmd_ctr = 7;
+	assert_int_equal(yn_desfire_get_version(&df, YN_DESFIRE_MAC, &v, DL), 0);
+	assert_int_equal(v.hw[3], 0x12);
+	assert_int_equal(df.cmd_ctr, 8);
+	fake_done(&f);
+}
+
+/* --- command layouts (desfire.md §6.1) --- */
+
+static void test_create_and_settings_layouts(void **state)
+{
+	static const struct step s[] = {
+		/* CreateApplication 0x00AE16, KS1 0F, KS2 82 (patsys test.py) */
+		{ "90CA000005 16AE000F82 00", "9100" },
+		/* CreateStdDataFile 5, plain, AR bytes 11 00, 80 bytes (§3.3) */
+		{ "90CD000007 05 00 1100 500000 00", "9100" },
+		{ "90CB000007 06 03 2301 200000 00", "9100" },
+		/* value: lower 0, upper 1000, value 50, LimitedCredit on */
+		{ "90CC000011 07 01 4433 00000000 E8030000 32000000 01 00", "9100" },
+		{ "90C000000A 08 01 E2E1 100000 050000 00", "9100" },
+		{ "90F500000105 00", "00 00 1100 500000 9100" },
+		{ "90F500000107 00", "02 01 4433 00000000 E8030000 00000000 01 9100" },
+		{ "90F500000108 00", "04 81 E2E1 100000 050000 020000 01 3412 9100" },
+		{ "906F000000", "0506070801 9100" },
+		{ "906A000000", "16AE00 563412 9100" },
+		{ "90DA000003 16AE00 00", "9100" },
+		{ "90FC000000", "9100" },
+		{ "9045000000", "0F82 9100" },
+		{ "906400000103 00", "05 9100" },
+	};
+	struct yn_desfire_file_settings fs;
+	struct yn_desfire df;
+	struct fake f;
+	uint8_t ids[8], ks1, ks2, ver;
+	uint32_t aids[4];
+	size_t n;
+
+	(void)state;
+	fake_init(&f, s, sizeof(s) / sizeof(s[0]));
+	yn_desfire_init(&df, &f.base);
+	assert_int_equal(yn_desfire_create_application(&df, YN_DESFIRE_PLAIN, 0x00AE16, 0x0F, 0x82,
+						       DL),
+			 0);
+	assert_int_equal(yn_desfire_create_std_file(&df, YN_DESFIRE_PLAIN, 5, 0, 0x0011, 80, DL),
+			 0);
+	assert_int_equal(yn_desfire_create_backup_file(&df, YN_DESFIRE_PLAIN, 6, 3,
+						       YN_DESFIRE_AR(0, 1, 2, 3), 32, DL),
+			 0);
+	assert_int_equal(yn_desfire_create_value_file(&df, YN_DESFIRE_PLAIN, 7, 1,
+						      YN_DESFIRE_AR(3, 3, 4, 4), 0, 1000, 50, 1, DL),
+			 0);
+	assert_int_equal(yn_desfire_create_cyclic_file(&df, YN_DESFIRE_PLAIN, 8, 1,
+						       YN_DESFIRE_AR(0xE, 1, 0xE, 2), 16, 5, DL),
+			 0);
+	assert_int_equal(yn_desfire_get_file_settings(&df, YN_DESFIRE_PLAIN, 5, &fs, DL), 0);
+	assert_int_equal(fs.type, YN_DESFIRE_FILE_STD);
+	assert_int_equal(fs.access, 0x0011);
+	assert_int_equal(fs.size, 80);
+	assert_int_equal(yn_desfire_get_file_settings(&df, YN_DESFIRE_PLAIN, 7, &fs, DL), 0);
+	assert_int_equal(fs.type, YN_DESFIRE_FILE_VALUE);
+	assert_int_equal(fs.comm, YN_DESFIRE_MAC);
+	assert_int_equal(fs.upper, 1000);
+	assert_int_equal(fs.lc_flags, 1);
+	assert_int_equal(yn_desfire_get_file_settings(&df, YN_DESFIRE_PLAIN, 8, &fs, DL), 0);
+	assert_int_equal(fs.type, YN_DESFIRE_FILE_CYCLIC);
+	assert_int_equal(fs.record_size, 16);
+	assert_int_equal(fs.max_records, 5);
+	assert_int_equal(fs.cur_records, 2);
+	assert_int_equal(fs.n_extra_ar, 1);
+	assert_int_equal(fs.extra_ar[0], 0x1234);
+	assert_int_equal(yn_desfire_get_file_ids(&df, YN_DESFIRE_PLAIN, ids, sizeof(ids), &n, DL),
+			 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(yn_desfire_get_application_ids(&df, YN_DESFIRE_PLAIN, aids, 4, &n, DL),
+			 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(aids[0], 0x00AE16);
+	assert_int_equal(aids[1], 0x123456);
+	assert_int_equal(yn_desfire_delete_application(&df, YN_DESFIRE_PLAIN, 0x00AE16, DL), 0);
+	assert_int_equal(yn_desfire_format_picc(&df, YN_DESFIRE_PLAIN, DL), 0);
+	assert_int_equal(yn_desfire_get_key_settings(&df, YN_DESFIRE_PLAIN, &ks1, &ks2, DL), 0);
+	assert_int_equal(ks1, 0x0F);
+	assert_int_equal(ks2, 0x82);
+	assert_int_equal(yn_desfire_get_key_version(&df, YN_DESFIRE_PLAIN, 3, &ver, DL), 0);
+	assert_int_equal(ver, 5);
+	fake_done(&f);
+}
+
+static void test_file_settings_trailing_is_eproto(void **state)
+{
+	static const struct step s[] = {
+		{ "90F500000105 00", "00 00 1100 500000 FF 9100" },
+		{ "90F500000105 00", "09 00 1100 500000 9100" },
+		{ "90F500000105 00", "00 00 1100 5000 9100" },
+	};
+	struct yn_desfire_file_settings fs;
+	struct yn_desfire df;
+	struct fake f;
+
+	(void)state;
+	fake_init(&f, s, 3);
+	yn_desfire_init(&df, &f.base);
+	assert_int_equal(yn_desfire_get_file_settings(&df, YN_DESFIRE_PLAIN, 5, &fs, DL), YN_EPROTO);
+	assert_int_equal(yn_desfire_get_file_settings(&df, YN_DESFIRE_PLAIN, 5, &fs, DL), YN_EPROTO);
+	assert_int_equal(yn_desfire_get_file_settings(&df, YN_DESFIRE_PLAIN, 5, &fs, DL), YN_EPROTO);
+	assert_int_equal(fs.type, 0);
+	assert_int_equal(fs.size, 0);
+	fake_done(&f);
+}
+
+static void test_record_and_value_layouts(void **state)
+{
+	static const struct step s[] = {
+		{ "903B00000B 08 000000 040000 DEADBEEF 00", "9100" },
+		{ "90BB000007 08 000000 020000 00",
+		  "00112233445566778899AABBCCDDEEFF 91AF" },
+		{ "90AF000000", "FFEEDDCCBBAA99887766554433221100 9100" },
+		{ "90EB00000108 00", "9100" },
+		{ "900C00000507 0A000000 00", "9100" },
+		{ "901C00000507 05000000 00", "9100" },
+		{ "90A7000000", "9100" },
+	};
+	struct yn_desfire df;
+	struct fake f;
+	uint8_t rec[4] = { 0xDE, 0xAD, 0xBE, 0xEF }, out[32];
+	size_t n = 0;
+
+	(void)state;
+	fake_init(&f, s, sizeof(s) / sizeof(s[0]));
+	yn_desfire_init(&df, &f.base);
+	assert_int_equal(yn_desfire_write_record(&df, YN_DESFIRE_PLAIN, 8, 0, rec, 4, DL), 0);
+	assert_int_equal(yn_desfire_read_records(&df, YN_DESFIRE_PLAIN, 8, 0, 2, out, sizeof(out),
+						 &n, DL),
+			 0);
+	assert_int_equal(n, 32);
+	assert_int_equal(out[16], 0xFF);
+	assert_int_equal(yn_desfire_clear_record_file(&df, YN_DESFIRE_PLAIN, 8, DL), 0);
+	assert_int_equal(yn_desfire_credit(&df, YN_DESFIRE_PLAIN, 7, 10, DL), 0);
+	assert_int_equal(yn_desfire_limited_credit(&df, YN_DESFIRE_PLAIN, 7, 5, DL), 0);
+	assert_int_equal(yn_desfire_debit(&df, YN_DESFIRE_PLAIN, 7, -1, DL), YN_ERANGE);
+	assert_int_equal(yn_desfire_abort(&df, YN_DESFIRE_PLAIN, DL), 0);
+	fake_done(&f);
+}
+
+/* ISO-chaining INS: a 300-byte read becomes 208 + 92 in two commands. */
+static int gen_iso_read(struct fake *f, const uint8_t *cmd, size_t len, uint8_t *rsp, size_t cap,
+			size_t *rlen)
+{
+	uint32_t off, n;
+
+	(void)cap;
+	assert_int_equal(len, 13);
+	assert_int_equal(cmd[1], 0xAD);
+	off = yn_get_u24le(cmd + 6);
+	n = yn_get_u24le(cmd + 9);
+	assert_int_equal(off, f->calls == 1 ? 0 : 208);
+	assert_int_equal(n, f->calls == 1 ? 208 : 92);
+	memset(rsp, (int)(f->calls), n);
+	rsp[n] = 0x91;
+	rsp[n + 1] = 0x00;
+	*rlen = n + 2;
+	return 0;
+}
+
+static void test_iso_read_split_in_chunks(void **state)
+{
+	struct yn_desfire df;
+	struct fake f;
+	uint8_t out[300];
+	size_t n = 0;
+
+	(void)state;
+	fake_init(&f, NULL, 0);
+	f.gen = gen_iso_read;
+	yn_desfire_init(&df, &f.base);
+	df.ins_set = YN_DESFIRE_INS_ISO;
+	assert_int_equal(yn_desfire_read_data(&df, YN_DESFIRE_PLAIN, 1, 0, 300, out, sizeof(out), &n,
+					      DL),
+			 0);
+	assert_int_equal(n, 300);
+	assert_int_equal(out[207], 1);
+	assert_int_equal(out[208], 2);
+	assert_int_equal(f.calls, 2);
+}
+
+static void test_comm_for_file_reads_settings(void **state)
+{
+	static const struct step s[] = {
+		{ "90F500000102 00", "00 03 E100 200000 9100" },
+	};
+	struct yn_desfire df;
+	struct fake f;
+	enum yn_desfire_comm comm = YN_DESFIRE_FULL;
+
+	(void)state;
+	fake_init(&f, s, 1);
+	yn_desfire_init(&df, &f.base);
+	assert_int_equal(yn_desfire_comm_for_file(&df, 2, YN_DESFIRE_OP_READ, &comm, DL), 0);
+	assert_int_equal(comm, YN_DESFIRE_PLAIN);
+	fake_done(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1111,6 +1421,13 @@ int main(void)
 		cmocka_unit_test(test_file_comm_choice),
 		cmocka_unit_test(test_every_status_maps),
 		cmocka_unit_test(test_error_statuses_through_command),
+		cmocka_unit_test(test_auth_nonfirst_keeps_ti_and_ctr),
+		cmocka_unit_test(test_get_version_mac_over_chained_frames),
+		cmocka_unit_test(test_create_and_settings_layouts),
+		cmocka_unit_test(test_file_settings_trailing_is_eproto),
+		cmocka_unit_test(test_record_and_value_layouts),
+		cmocka_unit_test(test_iso_read_split_in_chunks),
+		cmocka_unit_test(test_comm_for_file_reads_settings),
 	};
 
 	yn_crypto_init();
