@@ -276,8 +276,10 @@ static int auth_step(struct yn_desfire *df, uint8_t ins, const uint8_t *body, si
 	size_t rlen = 0;
 	int r;
 
-	r = yn_df_transceive(df, ins, body, len, DF_F_RAW_AF | flags, what, &sw2, &rlen,
-			     deadline);
+	/* One APDU per step whatever frame_max says: 91 AF here means "next
+	 * step", so a step must never be split. */
+	r = yn_df_transceive(df, ins, body, len, DF_F_RAW_AF | DF_F_ONE_APDU | flags, what, &sw2,
+			     &rlen, deadline);
 	if (r != 0)
 		return r;
 	if (sw2 != expect)
