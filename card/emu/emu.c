@@ -407,7 +407,8 @@ execute:
 	r = cmd_execute(c, ins, data, len, iso, rp);
 	if (r != 0)
 		return r;
-	if (!iso && rp->status != ST_MORE &&
+	/* ReadSig answers in one frame (status 90), as a real card does. */
+	if (!iso && ins != 0x3C && rp->status != ST_MORE &&
 	    (rp->len > EMU_FRAME_MAX || ins == 0x60)) {
 		/* Long answer: 91 AF frames; GetVersion always answers in
 		 * its three frames 7 / 7 / 14 (+ MAC). */
