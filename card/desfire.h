@@ -255,7 +255,9 @@ int yn_desfire_comm_for_file(struct yn_desfire *df, uint8_t file_no, enum yn_des
 int yn_desfire_read_data(struct yn_desfire *df, enum yn_desfire_comm comm, uint8_t file_no,
 			 uint32_t offset, uint32_t len, uint8_t *out, size_t cap, size_t *out_len,
 			 uint64_t deadline);
-/* WriteData: len bytes at offset. */
+/* WriteData: len bytes (1..0xFFFFFF, YN_ERANGE otherwise) at offset; more
+ * than one chunk becomes several commands (a backup file keeps them in one
+ * transaction; a standard file is written as each command completes). */
 int yn_desfire_write_data(struct yn_desfire *df, enum yn_desfire_comm comm, uint8_t file_no,
 			  uint32_t offset, const uint8_t *data, size_t len, uint64_t deadline);
 /* GetValue (6C). */
