@@ -38,7 +38,7 @@ static int simple(struct yn_desfire *df, uint8_t ins, enum yn_desfire_comm comm,
 int yn_desfire_get_version(struct yn_desfire *df, enum yn_desfire_comm comm,
 			   struct yn_desfire_version *v, uint64_t deadline)
 {
-	uint8_t buf[28 + sizeof(v->extra)];
+	uint8_t buf[28 + sizeof(v->extra) + 16];
 	struct yn_rd rd;
 	size_t n = 0;
 	int r;
@@ -46,17 +46,24 @@ int yn_desfire_get_version(struct yn_desfire *df, enum yn_desfire_comm comm,
 	memset(v, 0, sizeof(*v));
 	if ((r = simple(df, DF_INS_GET_VERSION, comm, NULL, 0, "", buf, sizeof(buf), &n,
 			deadline)) != 0)
-		return r;
+		return r == YN_ENOSPC ? yn_df_bad_answer(df) : r;
 	yn_rd_init(&rd, buf, n);
 	if ((r = yn_rd_bytes(&rd, v->hw, 7)) != 0 || (r = yn_rd_bytes(&rd, v->sw, 7)) != 0 ||
 	    (r = yn_rd_bytes(&rd, v->uid, 7)) != 0 || (r = yn_rd_bytes(&rd, v->batch, 5)) != 0 ||
 	    (r = yn_rd_u8(&rd, &v->cw)) != 0 || (r = yn_rd_u8(&rd, &v->year)) != 0) {
 		yn_err("DESFire GetVersion: answer of %zu bytes, 28 expected", n);
 		memset(v, 0, sizeof(*v));
-		return YN_EPROTO;
+		return yn_df_bad_answer(df);
 	}
 	v->extra_len = yn_rd_left(&rd);
-	(void)yn_rd_bytes(&rd, v->extra, v->extra_len);
+	if (v->extra_len > sizeof(v->extra)) {
+		yn_err("DESFire GetVersion: answer of %zu bytes, at most %zu expected", n,
+		       28 + sizeof(v->extra));
+		memset(v, 0, sizeof(*v));
+		return yn_df_bad_answer(df);
+	}
+	if ((r = yn_rd_bytes(&rd, v->extra, v->extra_len)) != 0)
+		return r;
 	return yn_rd_end(&rd);
 }
 
@@ -94,10 +101,10 @@ int yn_desfire_get_application_ids(struct yn_desfire *df, enum yn_desfire_comm c
 	*n = 0;
 	if ((r = simple(df, DF_INS_GET_APPLICATION_IDS, comm, NULL, 0, "", buf, sizeof(buf),
 			&len, deadline)) != 0)
-		return r;
+		return r == YN_ENOSPC ? yn_df_bad_answer(df) : r;	/* > 100 AIDs */
 	if (len % 3 != 0) {
 		yn_err("DESFire GetApplicationIDs: answer of %zu bytes is not whole AIDs", len);
-		return YN_EPROTO;
+		return yn_df_bad_answer(df);
 	}
 	if (len / 3 > cap) {
 		yn_err("DESFire GetApplicationIDs: %zu applications, room for %zu", len / 3, cap);
@@ -161,7 +168,7 @@ int yn_desfire_delete_application(struct yn_desfire *df, enum yn_desfire_comm co
 int yn_desfire_get_key_settings(struct yn_desfire *df, enum yn_desfire_comm comm, uint8_t *ks1,
 				uint8_t *ks2, uint64_t deadline)
 {
-	uint8_t buf[2];
+	uint8_t buf[2 + 16];
 	size_t n = 0;
 	int r;
 
@@ -171,7 +178,7 @@ int yn_desfire_get_key_settings(struct yn_desfire *df, enum yn_desfire_comm comm
 		return r;
 	if (n != 2) {
 		yn_err("DESFire GetKeySettings: answer of %zu bytes, 2 expected", n);
-		return YN_EPROTO;
+		return yn_df_bad_answer(df);
 	}
 	*ks1 = buf[0];
 	*ks2 = buf[1];
@@ -182,7 +189,7 @@ int yn_desfire_get_key_settings(struct yn_desfire *df, enum yn_desfire_comm comm
 int yn_desfire_get_key_version(struct yn_desfire *df, enum yn_desfire_comm comm, uint8_t key_no,
 			       uint8_t *version, uint64_t deadline)
 {
-	uint8_t buf[1];
+	uint8_t buf[1 + 16];
 	char what[16];
 	size_t n = 0;
 	int r;
@@ -194,7 +201,7 @@ int yn_desfire_get_key_version(struct yn_desfire *df, enum yn_desfire_comm comm,
 		return r;
 	if (n != 1) {
 		yn_err("DESFire GetKeyVersion %s: answer of %zu bytes, 1 expected", what, n);
-		return YN_EPROTO;
+		return yn_df_bad_answer(df);
 	}
 	*version = buf[0];
 	return 0;
@@ -242,17 +249,19 @@ int yn_desfire_get_card_uid(struct yn_desfire *df, uint8_t uid[10], size_t *uid_
 		.ins = DF_INS_GET_CARD_UID, .comm = YN_DESFIRE_FULL, .flags = DF_F_NEED_AUTH,
 		.what = "",
 	};
+	uint8_t buf[10 + 16];
 	size_t n = 0;
 	int r;
 
 	*uid_len = 0;
-	if ((r = yn_df_command(df, &c, uid, 10, &n, deadline)) != 0)
+	memset(uid, 0, 10);
+	if ((r = yn_df_command(df, &c, buf, sizeof(buf), &n, deadline)) != 0)
 		return r;
 	if (n != 4 && n != 7 && n != 10) {
 		yn_err("DESFire GetCardUID: a UID of %zu bytes (4, 7 or 10 expected)", n);
-		memset(uid, 0, 10);
-		return YN_EPROTO;
+		return yn_df_bad_answer(df);
 	}
+	memcpy(uid, buf, n);
 	*uid_len = n;
 	return 0;
 }
@@ -266,17 +275,20 @@ int yn_desfire_read_sig(struct yn_desfire *df, enum yn_desfire_comm comm, uint8_
 		.ins = DF_INS_READ_SIG, .hdr = &addr, .hdr_len = 1, .comm = comm,
 		.flags = DF_F_STATUS90, .what = "",
 	};
+	uint8_t buf[56 + 16];
 	size_t n = 0;
 	int r;
 
+	memset(sig, 0, 56);
 	if (check_comm(comm) != 0)
 		return YN_EINVAL;
-	if ((r = yn_df_command(df, &c, sig, 56, &n, deadline)) != 0)
-		return r;
+	if ((r = yn_df_command(df, &c, buf, sizeof(buf), &n, deadline)) != 0)
+		return r == YN_ENOSPC ? yn_df_bad_answer(df) : r;
 	if (n != 56) {
-		yn_err("DESFire ReadSig: signature of %zu bytes, 56 expected", n);
-		memset(sig, 0, 56);
-		return YN_EPROTO;
+		yn_err("DESFire ReadSig: signature of %zu bytes, 56 expected (secp224r1 r || s)",
+		       n);
+		return yn_df_bad_answer(df);
 	}
+	memcpy(sig, buf, 56);
 	return 0;
 }

@@ -134,7 +134,7 @@ int yn_desfire_get_file_ids(struct yn_desfire *df, enum yn_desfire_comm comm, ui
 	*n = 0;
 	if ((r = run(df, DF_INS_GET_FILE_IDS, comm, NULL, 0, NULL, 0, "", buf, sizeof(buf), &len,
 		     deadline)) != 0)
-		return r;
+		return r == YN_ENOSPC ? yn_df_bad_answer(df) : r;	/* > 32 files */
 	if (len > cap) {
 		yn_err("DESFire GetFileIDs: %zu files, room for %zu", len, cap);
 		return YN_ENOSPC;
@@ -224,7 +224,7 @@ int yn_desfire_get_file_settings(struct yn_desfire *df, enum yn_desfire_comm com
 				 uint8_t file_no, struct yn_desfire_file_settings *fs,
 				 uint64_t deadline)
 {
-	uint8_t buf[64];
+	uint8_t buf[96];
 	char what[16];
 	size_t n = 0;
 	int r;
@@ -233,12 +233,12 @@ int yn_desfire_get_file_settings(struct yn_desfire *df, enum yn_desfire_comm com
 	snprintf(what, sizeof(what), "file %u", file_no);
 	if ((r = run(df, DF_INS_GET_FILE_SETTINGS, comm, &file_no, 1, NULL, 0, what, buf,
 		     sizeof(buf), &n, deadline)) != 0)
-		return r;
+		return r == YN_ENOSPC ? yn_df_bad_answer(df) : r;
 	if ((r = parse_file_settings(buf, n, fs)) != 0) {
 		yn_err("DESFire GetFileSettings %s: malformed settings (%zu bytes): %s", what, n,
 		       yn_strerror(r));
 		memset(fs, 0, sizeof(*fs));
-		return YN_EPROTO;
+		return yn_df_bad_answer(df);
 	}
 	return 0;
 }
@@ -335,7 +335,7 @@ int yn_desfire_read_data(struct yn_desfire *df, enum yn_desfire_comm comm, uint8
 			deadline);
 		if (r == 0 && n != 0 && got != n) {
 			yn_err("DESFire ReadData %s: the card returned %zu bytes", what, got);
-			r = YN_EPROTO;
+			r = yn_df_bad_answer(df);
 		}
 		if (r != 0) {
 			if (cap > 0)
@@ -383,7 +383,7 @@ int yn_desfire_write_data(struct yn_desfire *df, enum yn_desfire_comm comm, uint
 int yn_desfire_get_value(struct yn_desfire *df, enum yn_desfire_comm comm, uint8_t file_no,
 			 int32_t *value, uint64_t deadline)
 {
-	uint8_t buf[4];
+	uint8_t buf[4 + 16];
 	char what[16];
 	size_t n = 0;
 	int r;
@@ -395,7 +395,7 @@ int yn_desfire_get_value(struct yn_desfire *df, enum yn_desfire_comm comm, uint8
 		return r;
 	if (n != 4) {
 		yn_err("DESFire GetValue %s: answer of %zu bytes, 4 expected", what, n);
-		return YN_EPROTO;
+		return yn_df_bad_answer(df);
 	}
 	*value = (int32_t)yn_get_u32le(buf);
 	return 0;

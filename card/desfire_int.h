@@ -101,6 +101,11 @@ int yn_df_command(struct yn_desfire *df, const struct yn_df_cmd *c, uint8_t *out
 /* " " before a non-empty log context. */
 #define DF_SP(what) (*(what) ? " " : "")
 
+/* An answer that passed its MAC but breaks a length or layout the protocol
+ * fixes: drop the session (the card misbehaves) and return YN_EPROTO.  The
+ * caller logs what was wrong. */
+int yn_df_bad_answer(struct yn_desfire *df);
+
 /* Forget the session and erase its keys. */
 void yn_df_drop(struct yn_desfire *df);
 

@@ -37,6 +37,12 @@ void yn_df_drop(struct yn_desfire *df)
 	yn_cleanse(df->ti, sizeof(df->ti));
 }
 
+int yn_df_bad_answer(struct yn_desfire *df)
+{
+	yn_df_drop(df);
+	return YN_EPROTO;
+}
+
 void yn_desfire_reset(struct yn_desfire *df)
 {
 	yn_df_drop(df);

@@ -1380,6 +1380,244 @@ static void test_comm_for_file_reads_settings(void **state)
 	fake_done(&f);
 }
 
+/* --- more hostile answers --- */
+
+/* A Full answer whose MAC is right but whose ciphertext is not whole
+ * blocks, or whose padding is wrong: a card holding the key but breaking
+ * the format.  MACs are computed here with the primitive. */
+static void full_answer_case(const uint8_t *ct, size_t ct_len, int want)
+{
+	uint8_t mac[16], ti[4], mact[8], cmac[8];
+	char c0[64], r0[200];
+	struct step s[1];
+	struct yn_desfire df;
+	struct fake f;
+	int32_t v = 7;
+
+	hex("37E7234B11BEBEFDE41A8F290090EF80", mac, 16);
+	hex("CD73D8E5", ti, 4);
+	assert_int_equal(yn_ev2_mac_cmd(mac, 0x6C, 0, ti, (const uint8_t *)"\x01", 1, NULL, 0, cmac),
+			 0);
+	assert_int_equal(yn_ev2_mac_resp(mac, 0x00, 1, ti, ct, ct_len, mact), 0);
+	strcpy(c0, "906C00000901");
+	yn_hex_encode(cmac, 8, c0 + 12, sizeof(c0) - 12);
+	strcat(c0, "00");
+	yn_hex_encode(ct, ct_len, r0, sizeof(r0));
+	yn_hex_encode(mact, 8, r0 + 2 * ct_len, sizeof(r0) - 2 * ct_len);
+	strcat(r0, "9100");
+	s[0].cmd = c0;
+	s[0].rsp = r0;
+	fake_init(&f, s, 1);
+	yn_desfire_init(&df, &f.base);
+	full_session(&df);
+	assert_int_equal(yn_desfire_get_value(&df, YN_DESFIRE_FULL, 1, &v, DL), want);
+	assert_int_equal(v, 0);
+	assert_false(yn_desfire_is_authenticated(&df));
+	fake_done(&f);
+}
+
+static void test_full_answer_not_whole_blocks_is_eproto(void **state)
+{
+	uint8_t ct[20];
+
+	(void)state;
+	memset(ct, 0x3C, sizeof(ct));
+	full_answer_case(ct, sizeof(ct), YN_EPROTO);
+}
+
+static void test_full_answer_bad_padding_is_eproto(void **state)
+{
+	uint8_t enc[16], ti[4], iv[16], plain[16], ct[16];
+
+	(void)state;
+	/* value 90 then 12 zero bytes: no 80 marker */
+	hex("FFBCFE1F41840A09C9A88D0A4B10DF05", enc, 16);
+	hex("CD73D8E5", ti, 4);
+	memset(plain, 0, sizeof(plain));
+	plain[0] = 90;
+	assert_int_equal(yn_ev2_iv_resp(enc, ti, 1, iv), 0);
+	assert_int_equal(yn_aes128_cbc_encrypt(enc, iv, plain, ct, 16), 0);
+	full_answer_case(ct, sizeof(ct), YN_EPROTO);
+}
+
+/* Full answer that decrypts to more than GetValue's 4 bytes. */
+static void test_full_answer_too_long_for_field(void **state)
+{
+	uint8_t enc[16], ti[4], iv[16], plain[16], ct[16];
+
+	(void)state;
+	hex("FFBCFE1F41840A09C9A88D0A4B10DF05", enc, 16);
+	hex("CD73D8E5", ti, 4);
+	memset(plain, 0, sizeof(plain));
+	plain[0] = 90;
+	plain[6] = 0x80;	/* 6 bytes of value where 4 are due */
+	assert_int_equal(yn_ev2_iv_resp(enc, ti, 1, iv), 0);
+	assert_int_equal(yn_aes128_cbc_encrypt(enc, iv, plain, ct, 16), 0);
+	{
+		uint8_t mac[16], mact[8], cmac[8];
+		char c0[64], r0[200];
+		struct step s[1];
+		struct yn_desfire df;
+		struct fake f;
+		int32_t v = 7;
+
+		hex("37E7234B11BEBEFDE41A8F290090EF80", mac, 16);
+		assert_int_equal(yn_ev2_mac_cmd(mac, 0x6C, 0, ti, (const uint8_t *)"\x01", 1, NULL,
+						0, cmac),
+				 0);
+		assert_int_equal(yn_ev2_mac_resp(mac, 0x00, 1, ti, ct, 16, mact), 0);
+		strcpy(c0, "906C00000901");
+		yn_hex_encode(cmac, 8, c0 + 12, sizeof(c0) - 12);
+		strcat(c0, "00");
+		yn_hex_encode(ct, 16, r0, sizeof(r0));
+		yn_hex_encode(mact, 8, r0 + 32, sizeof(r0) - 32);
+		strcat(r0, "9100");
+		s[0].cmd = c0;
+		s[0].rsp = r0;
+		fake_init(&f, s, 1);
+		yn_desfire_init(&df, &f.base);
+		full_session(&df);
+		assert_int_equal(yn_desfire_get_value(&df, YN_DESFIRE_FULL, 1, &v, DL), YN_EPROTO);
+		assert_int_equal(v, 0);
+		assert_false(yn_desfire_is_authenticated(&df));
+		fake_done(&f);
+	}
+}
+
+/* The card refuses in the middle of a chained command. */
+static void test_error_mid_chain_stops_sending(void **state)
+{
+	static const struct step s[] = {
+		{ "903D000036 02 000000 640000"
+		  "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+		  "202122232425262728292A2B2C2D2E 00",
+		  "919D" },
+	};
+	struct yn_desfire df;
+	struct fake f;
+	uint8_t data[100];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)i;
+	fake_init(&f, s, 1);
+	yn_desfire_init(&df, &f.base);
+	assert_int_equal(yn_desfire_write_data(&df, YN_DESFIRE_PLAIN, 2, 0, data, 100, DL),
+			 YN_ECARD_PERMISSION);
+	fake_done(&f);
+}
+
+static void test_data_while_sending_is_eproto(void **state)
+{
+	static const struct step s[] = {
+		{ "903D000036 02 000000 640000"
+		  "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+		  "202122232425262728292A2B2C2D2E 00",
+		  "0102 91AF" },
+	};
+	struct yn_desfire df;
+	struct fake f;
+	uint8_t data[100];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)i;
+	fake_init(&f, s, 1);
+	yn_desfire_init(&df, &f.base);
+	assert_int_equal(yn_desfire_write_data(&df, YN_DESFIRE_PLAIN, 2, 0, data, 100, DL),
+			 YN_EPROTO);
+	fake_done(&f);
+}
+
+static void test_counter_exhausted_is_local(void **state)
+{
+	struct yn_desfire df;
+	struct fake f;
+
+	(void)state;
+	fake_init(&f, NULL, 0);
+	yn_desfire_init(&df, &f.base);
+	full_session(&df);
+	df.cmd_ctr = 0xFFFF;
+	assert_int_equal(yn_desfire_commit(&df, YN_DESFIRE_MAC, DL), YN_ENOTAUTH);
+	assert_false(yn_desfire_is_authenticated(&df));
+	assert_int_equal(f.calls, 0);
+}
+
+static int gen_card_gone(struct fake *f, const uint8_t *cmd, size_t len, uint8_t *rsp,
+			 size_t cap, size_t *rlen)
+{
+	(void)f;
+	(void)cmd;
+	(void)len;
+	(void)rsp;
+	(void)cap;
+	(void)rlen;
+	return YN_ECARDGONE;
+}
+
+static void test_card_gone_drops_session(void **state)
+{
+	struct yn_desfire df;
+	struct fake f;
+	int32_t v = 3;
+
+	(void)state;
+	fake_init(&f, NULL, 0);
+	f.gen = gen_card_gone;
+	yn_desfire_init(&df, &f.base);
+	full_session(&df);
+	assert_int_equal(yn_desfire_get_value(&df, YN_DESFIRE_MAC, 1, &v, DL), YN_ECARDGONE);
+	assert_false(yn_desfire_is_authenticated(&df));
+	assert_int_equal(v, 0);
+}
+
+static void test_delete_selected_application_drops_session(void **state)
+{
+	static const struct step s[] = {
+		{ "905A00000312345600", "9100" },
+		{ "90DA000003 123456 00", "9100" },
+	};
+	struct yn_desfire df;
+	struct fake f;
+
+	(void)state;
+	fake_init(&f, s, 2);
+	yn_desfire_init(&df, &f.base);
+	assert_int_equal(yn_desfire_select_application(&df, 0x563412, DL), 0);
+	assert_int_equal(yn_desfire_delete_application(&df, YN_DESFIRE_PLAIN, 0x563412, DL), 0);
+	assert_int_equal(df.aid, 0);
+	fake_done(&f);
+}
+
+static void test_get_version_extra_bytes_kept(void **state)
+{
+	static const struct step s[] = {
+		{ "9060000000", "04010133001A05 91AF" },
+		{ "90AF000000", "04010103001A05 91AF" },
+		{ "90AF000000", "04063F72633480BA4519E320491301 9100" },
+		{ "9060000000", "04010133001A05 91AF" },
+		{ "90AF000000", "04010103001A05 91AF" },
+		{ "90AF000000", "04063F72633480BA4519E3204913010203040506070809 9100" },
+	};
+	struct yn_desfire_version v;
+	struct yn_desfire df;
+	struct fake f;
+
+	(void)state;
+	fake_init(&f, s, 6);
+	yn_desfire_init(&df, &f.base);
+	assert_int_equal(yn_desfire_get_version(&df, YN_DESFIRE_PLAIN, &v, DL), 0);
+	assert_int_equal(v.extra_len, 1);
+	assert_int_equal(v.extra[0], 1);
+	/* more than 8 extra bytes: refused */
+	assert_int_equal(yn_desfire_get_version(&df, YN_DESFIRE_PLAIN, &v, DL), YN_EPROTO);
+	assert_int_equal(v.hw[0], 0);
+	fake_done(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1428,6 +1666,15 @@ int main(void)
 		cmocka_unit_test(test_record_and_value_layouts),
 		cmocka_unit_test(test_iso_read_split_in_chunks),
 		cmocka_unit_test(test_comm_for_file_reads_settings),
+		cmocka_unit_test(test_full_answer_not_whole_blocks_is_eproto),
+		cmocka_unit_test(test_full_answer_bad_padding_is_eproto),
+		cmocka_unit_test(test_full_answer_too_long_for_field),
+		cmocka_unit_test(test_error_mid_chain_stops_sending),
+		cmocka_unit_test(test_data_while_sending_is_eproto),
+		cmocka_unit_test(test_counter_exhausted_is_local),
+		cmocka_unit_test(test_card_gone_drops_session),
+		cmocka_unit_test(test_delete_selected_application_drops_session),
+		cmocka_unit_test(test_get_version_extra_bytes_kept),
 	};
 
 	yn_crypto_init();
