@@ -521,8 +521,8 @@ static void test_get_file_settings_mac_an12196_5_3(void **state)
 /* The Table 26 read answer with its MAC's last byte changed. */
 static void test_wrong_mac_is_ebadmac_and_drops_session(void **state)
 {
-	static const struct step s[] = {
-		full_t25_t26[0],
+	struct step s[] = {
+		{ NULL, NULL },
 		{ "90AD00000F 00000000300000 7CF94F122B3DB05F 00",
 		  "8848D0F9B9FD4495770C89925B2A85C7274D350FA9029C484D43804886662DC42D7F40A6D7A415E4A7"
 		  "1EFF79EB8E5721AC3BF1CAAFE8EB2CAA2DC162E67A97A3 8ED7888F22B3A588 9100" },
@@ -534,6 +534,7 @@ static void test_wrong_mac_is_ebadmac_and_drops_session(void **state)
 	int32_t v = 1;
 
 	(void)state;
+	s[0] = full_t25_t26[0];
 	memset(data, 0x22, sizeof(data));
 	fake_init(&f, s, 2);
 	yn_desfire_init(&df, &f.base);
