@@ -17,6 +17,7 @@ struct subcmd {
 
 static const struct subcmd subcmds[] = {
 	{ "reader", yn_cmd_reader, "list readers, probe a card, send raw APDUs" },
+	{ "selftest", yn_cmd_selftest, "run the cryptographic known-answer tests" },
 	{ "keys", yn_cmd_keys, "generate a key set, export a role's keys, check a key directory" },
 };
 

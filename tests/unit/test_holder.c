@@ -349,7 +349,6 @@ static void test_decode_bad_field_values_refused(void **state)
 		n = yn_test_hex(cases[i].hex, patch, sizeof(patch));
 		memcpy(buf + cases[i].off, patch, n);
 		why = NULL;
-		print_message("case %zu: %s at %zu\n", i, cases[i].hex, cases[i].off);
 		assert_int_equal(yn_holder_decode(buf, sizeof(buf), &h, &why), cases[i].code);
 		assert_non_null(why);
 		assert_non_null(strstr(why, cases[i].field));
