@@ -108,7 +108,7 @@ static int seterr(char *err, size_t errlen, int code, const char *fmt, ...)
 	va_end(ap);
 	if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s", buf);
-	yn_err("keys: %s", buf);
+	yn_info("keys: %s", buf);
 	return code;
 }
 
@@ -423,11 +423,19 @@ int yn_keyset_generate(const char *dir, const uint8_t *sysid, char *err, size_t 
 		seterr(err, errlen, r, "%s: cannot generate: %s", path, yn_strerror(r));
 		goto out;
 	}
+	if (chmod(pub, 0644) != 0) {
+		r = seterr(err, errlen, YN_EIO, "%s: chmod: %s", pub, strerror(errno));
+		goto out;
+	}
 	if ((r = join(path, sizeof(path), dir, YN_KEYFILE_DENYLIST_PRIV)) != 0 ||
 	    (r = join(pub, sizeof(pub), dir, YN_KEYFILE_DENYLIST_PUB)) != 0)
 		goto out;
 	if ((r = yn_keygen_p256(path, pub)) != 0) {
 		seterr(err, errlen, r, "%s: cannot generate: %s", path, yn_strerror(r));
+		goto out;
+	}
+	if (chmod(pub, 0644) != 0) {
+		r = seterr(err, errlen, YN_EIO, "%s: chmod: %s", pub, strerror(errno));
 		goto out;
 	}
 	sync_dir(dir);
