@@ -13,11 +13,11 @@ static int fail(const char **why, const char *msg, int code)
 	return code;
 }
 
-static int trip_check(const struct yn_trip *t, const char **why)
+static int triprec_check(const struct yn_triprec *t, const char **why)
 {
-	if (t->kind < YN_TRIP_METRO_ENTRY || t->kind > YN_TRIP_KIND_MAX)
+	if (t->kind < YN_TRIPREC_METRO_ENTRY || t->kind > YN_TRIPREC_KIND_MAX)
 		return fail(why, "trip kind: unknown", YN_ERANGE);
-	if (t->direction > YN_DIR_MAX)
+	if (t->direction > YN_TRIPREC_DIR_MAX)
 		return fail(why, "trip direction: unknown", YN_ERANGE);
 	if (t->time == 0)
 		return fail(why, "trip time: 0", YN_ERANGE);
@@ -35,7 +35,7 @@ static int trip_check(const struct yn_trip *t, const char **why)
  *   14 u8   direction
  *   15 u8   reserved, 0
  */
-int yn_trip_encode(const struct yn_trip *t, uint8_t *out, size_t cap, size_t *out_len,
+int yn_triprec_encode(const struct yn_triprec *t, uint8_t *out, size_t cap, size_t *out_len,
 		   const char **why)
 {
 	struct yn_wr w;
@@ -47,16 +47,16 @@ int yn_trip_encode(const struct yn_trip *t, uint8_t *out, size_t cap, size_t *ou
 		*out_len = 0;
 	if (t == NULL || out == NULL || out_len == NULL)
 		return fail(why, "trip: bad arguments", YN_EINVAL);
-	if ((r = trip_check(t, why)) != 0)
+	if ((r = triprec_check(t, why)) != 0)
 		return r;
-	if (cap < YN_TRIP_LEN)
+	if (cap < YN_TRIPREC_LEN)
 		return fail(why, "trip: output buffer too small", YN_ENOSPC);
 	yn_wr_init(&w, out, cap);
-	if ((r = yn_wr_u8(&w, YN_TRIP_VERSION)) != 0 || (r = yn_wr_u8(&w, t->kind)) != 0 ||
+	if ((r = yn_wr_u8(&w, YN_TRIPREC_VERSION)) != 0 || (r = yn_wr_u8(&w, t->kind)) != 0 ||
 	    (r = yn_wr_u32be(&w, t->time)) != 0 || (r = yn_wr_u16be(&w, t->line)) != 0 ||
 	    (r = yn_wr_u16be(&w, t->station)) != 0 || (r = yn_wr_u32be(&w, t->terminal)) != 0 ||
 	    (r = yn_wr_u8(&w, t->direction)) != 0 || (r = yn_wr_u8(&w, 0)) != 0) {
-		memset(out, 0, YN_TRIP_LEN);
+		memset(out, 0, YN_TRIPREC_LEN);
 		return fail(why, "trip: encoding failed", r);
 	}
 	*out_len = w.len;
@@ -72,7 +72,7 @@ int yn_trip_encode(const struct yn_trip *t, uint8_t *out, size_t cap, size_t *ou
 		}                                                              \
 	} while (0)
 
-int yn_trip_decode(const uint8_t *buf, size_t len, struct yn_trip *t, const char **why)
+int yn_triprec_decode(const uint8_t *buf, size_t len, struct yn_triprec *t, const char **why)
 {
 	const char *why_s = NULL;
 	struct yn_rd rd;
@@ -88,7 +88,7 @@ int yn_trip_decode(const uint8_t *buf, size_t len, struct yn_trip *t, const char
 		return fail(why, "trip: no input", YN_EINVAL);
 	yn_rd_init(&rd, buf, len);
 	RDX("trip record", yn_rd_u8(&rd, &version), "version");
-	if (version != YN_TRIP_VERSION) {
+	if (version != YN_TRIPREC_VERSION) {
 		r = YN_EVERSION;
 		why_s = "trip version: unknown (0 is an empty record)";
 		goto out;
@@ -109,7 +109,7 @@ int yn_trip_decode(const uint8_t *buf, size_t len, struct yn_trip *t, const char
 		why_s = "trip reserved byte: not 0";
 		goto out;
 	}
-	r = trip_check(t, &why_s);
+	r = triprec_check(t, &why_s);
 out:
 	if (r != 0) {
 		memset(t, 0, sizeof(*t));
@@ -121,10 +121,10 @@ out:
 
 static int date_or_zero(uint32_t d)
 {
-	return d == 0 || yn_date_valid(d);
+	return d == 0 || yn_ymd_valid(d);
 }
 
-static int benefit_check(const struct yn_benefit *b, const char **why)
+static int benefit_check(const struct yn_benefitrec *b, const char **why)
 {
 	if (!date_or_zero(b->last_meal))
 		return fail(why, "last_meal: not a calendar date", YN_EFORMAT);
@@ -146,7 +146,7 @@ static int benefit_check(const struct yn_benefit *b, const char **why)
  *   26 u32   updated_by (terminal id)
  *   30 u16   reserved, 0
  */
-int yn_benefit_encode(const struct yn_benefit *b, uint8_t *out, size_t cap, size_t *out_len,
+int yn_benefitrec_encode(const struct yn_benefitrec *b, uint8_t *out, size_t cap, size_t *out_len,
 		      const char **why)
 {
 	struct yn_wr w;
@@ -160,25 +160,25 @@ int yn_benefit_encode(const struct yn_benefit *b, uint8_t *out, size_t cap, size
 		return fail(why, "benefit: bad arguments", YN_EINVAL);
 	if ((r = benefit_check(b, why)) != 0)
 		return r;
-	if (cap < YN_BENEFIT_LEN)
+	if (cap < YN_BENEFITREC_LEN)
 		return fail(why, "benefit: output buffer too small", YN_ENOSPC);
 	yn_wr_init(&w, out, cap);
-	if ((r = yn_wr_u8(&w, YN_BENEFIT_VERSION)) != 0 || (r = yn_wr_u8(&w, 0)) != 0 ||
-	    (r = yn_date_put_bcd(&w, b->last_meal)) != 0 ||
+	if ((r = yn_wr_u8(&w, YN_BENEFITREC_VERSION)) != 0 || (r = yn_wr_u8(&w, 0)) != 0 ||
+	    (r = yn_ymd_put_bcd(&w, b->last_meal)) != 0 ||
 	    (r = yn_wr_u32be(&w, b->meal_count)) != 0 ||
 	    (r = yn_wr_u32be(&w, b->subsidy_total)) != 0 ||
-	    (r = yn_date_put_bcd(&w, b->last_service)) != 0 ||
+	    (r = yn_ymd_put_bcd(&w, b->last_service)) != 0 ||
 	    (r = yn_wr_u32be(&w, b->service_count)) != 0 ||
 	    (r = yn_wr_u32be(&w, b->updated_at)) != 0 ||
 	    (r = yn_wr_u32be(&w, b->updated_by)) != 0 || (r = yn_wr_u16be(&w, 0)) != 0) {
-		memset(out, 0, YN_BENEFIT_LEN);
+		memset(out, 0, YN_BENEFITREC_LEN);
 		return fail(why, "benefit: encoding failed", r);
 	}
 	*out_len = w.len;
 	return 0;
 }
 
-int yn_benefit_decode(const uint8_t *buf, size_t len, struct yn_benefit *b, const char **why)
+int yn_benefitrec_decode(const uint8_t *buf, size_t len, struct yn_benefitrec *b, const char **why)
 {
 	const char *why_s = NULL;
 	struct yn_rd rd;
@@ -195,16 +195,16 @@ int yn_benefit_decode(const uint8_t *buf, size_t len, struct yn_benefit *b, cons
 		return fail(why, "benefit: no input", YN_EINVAL);
 	yn_rd_init(&rd, buf, len);
 	RDX("benefit state", yn_rd_u8(&rd, &version), "version");
-	if (version != YN_BENEFIT_VERSION) {
+	if (version != YN_BENEFITREC_VERSION) {
 		r = YN_EVERSION;
 		why_s = "benefit version: unknown";
 		goto out;
 	}
 	RDX("benefit state", yn_rd_u8(&rd, &res1), "reserved");
-	RDX("benefit state", yn_date_get_bcd(&rd, &b->last_meal), "last_meal");
+	RDX("benefit state", yn_ymd_get_bcd(&rd, &b->last_meal), "last_meal");
 	RDX("benefit state", yn_rd_u32be(&rd, &b->meal_count), "meal_count");
 	RDX("benefit state", yn_rd_u32be(&rd, &b->subsidy_total), "subsidy_total");
-	RDX("benefit state", yn_date_get_bcd(&rd, &b->last_service), "last_service");
+	RDX("benefit state", yn_ymd_get_bcd(&rd, &b->last_service), "last_service");
 	RDX("benefit state", yn_rd_u32be(&rd, &b->service_count), "service_count");
 	RDX("benefit state", yn_rd_u32be(&rd, &b->updated_at), "updated_at");
 	RDX("benefit state", yn_rd_u32be(&rd, &b->updated_by), "updated_by");

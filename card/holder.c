@@ -15,30 +15,30 @@ struct name {
 
 /* Indexed by code. */
 static const struct name residencies[] = {
-	[YN_RES_HUKOU] = { "shenzhen_hukou", "深圳户籍", "hukou" },
-	[YN_RES_RESIDENT] = { "non_hukou_resident", "非深户籍常住", "resident" },
-	[YN_RES_HONGKONG] = { "hong_kong", "香港", "hongkong" },
-	[YN_RES_MACAO] = { "macao", "澳门", "macau" },
-	[YN_RES_TAIWAN] = { "taiwan", "台湾", NULL },
+	[YN_HRES_HUKOU] = { "shenzhen_hukou", "深圳户籍", "hukou" },
+	[YN_HRES_RESIDENT] = { "non_hukou_resident", "非深户籍常住", "resident" },
+	[YN_HRES_HONGKONG] = { "hong_kong", "香港", "hongkong" },
+	[YN_HRES_MACAO] = { "macao", "澳门", "macau" },
+	[YN_HRES_TAIWAN] = { "taiwan", "台湾", NULL },
 };
 
 static const struct name districts[] = {
-	[YN_DIST_NONE] = { "none", "无", NULL },
-	[YN_DIST_FUTIAN] = { "futian", "福田", NULL },
-	[YN_DIST_LUOHU] = { "luohu", "罗湖", NULL },
-	[YN_DIST_NANSHAN] = { "nanshan", "南山", NULL },
-	[YN_DIST_YANTIAN] = { "yantian", "盐田", NULL },
-	[YN_DIST_BAOAN] = { "baoan", "宝安", "bao'an" },
-	[YN_DIST_LONGGANG] = { "longgang", "龙岗", NULL },
-	[YN_DIST_LONGHUA] = { "longhua", "龙华", NULL },
-	[YN_DIST_PINGSHAN] = { "pingshan", "坪山", NULL },
-	[YN_DIST_GUANGMING] = { "guangming", "光明", NULL },
-	[YN_DIST_DAPENG] = { "dapeng", "大鹏", "大鹏新区" },
-	[YN_DIST_SHENSHAN] = { "shenshan", "深汕", "深汕特别合作区" },
+	[YN_HDIST_NONE] = { "none", "无", NULL },
+	[YN_HDIST_FUTIAN] = { "futian", "福田", NULL },
+	[YN_HDIST_LUOHU] = { "luohu", "罗湖", NULL },
+	[YN_HDIST_NANSHAN] = { "nanshan", "南山", NULL },
+	[YN_HDIST_YANTIAN] = { "yantian", "盐田", NULL },
+	[YN_HDIST_BAOAN] = { "baoan", "宝安", "bao'an" },
+	[YN_HDIST_LONGGANG] = { "longgang", "龙岗", NULL },
+	[YN_HDIST_LONGHUA] = { "longhua", "龙华", NULL },
+	[YN_HDIST_PINGSHAN] = { "pingshan", "坪山", NULL },
+	[YN_HDIST_GUANGMING] = { "guangming", "光明", NULL },
+	[YN_HDIST_DAPENG] = { "dapeng", "大鹏", "大鹏新区" },
+	[YN_HDIST_SHENSHAN] = { "shenshan", "深汕", "深汕特别合作区" },
 };
 
 /* Indexed by bit number. */
-static const struct name categories[YN_CAT_COUNT] = {
+static const struct name categories[YN_HCAT_COUNT] = {
 	{ "tekun", "特困", "extreme_poverty" },
 	{ "dibao", "低保", "minimum_living_allowance" },
 	{ "dibao_edge", "低保边缘", "low_income_edge" },
@@ -57,32 +57,32 @@ static int match(const struct name *n, const char *s)
 	       (n->alias != NULL && strcasecmp(n->alias, s) == 0);
 }
 
-const char *yn_residency_name(unsigned code)
+const char *yn_holder_residency_name(unsigned code)
 {
 	return code < NELEM(residencies) ? residencies[code].id : NULL;
 }
 
-const char *yn_district_name(unsigned code)
+const char *yn_holder_district_name(unsigned code)
 {
 	return code < NELEM(districts) ? districts[code].id : NULL;
 }
 
-const char *yn_district_zh(unsigned code)
+const char *yn_holder_district_zh(unsigned code)
 {
 	return code < NELEM(districts) ? districts[code].zh : NULL;
 }
 
-const char *yn_category_name(unsigned bit)
+const char *yn_holder_category_name(unsigned bit)
 {
 	return bit < NELEM(categories) ? categories[bit].id : NULL;
 }
 
-const char *yn_category_zh(unsigned bit)
+const char *yn_holder_category_zh(unsigned bit)
 {
 	return bit < NELEM(categories) ? categories[bit].zh : NULL;
 }
 
-int yn_residency_lookup(const char *s, uint8_t *code)
+int yn_holder_residency_lookup(const char *s, uint8_t *code)
 {
 	size_t i;
 
@@ -94,7 +94,7 @@ int yn_residency_lookup(const char *s, uint8_t *code)
 	return YN_ENOENT;
 }
 
-int yn_district_lookup(const char *s, uint8_t *code)
+int yn_holder_district_lookup(const char *s, uint8_t *code)
 {
 	size_t i;
 
@@ -106,7 +106,7 @@ int yn_district_lookup(const char *s, uint8_t *code)
 	return YN_ENOENT;
 }
 
-int yn_category_lookup(const char *s, uint16_t *bit)
+int yn_holder_category_lookup(const char *s, uint16_t *bit)
 {
 	size_t i;
 
@@ -133,23 +133,23 @@ int yn_holder_check(const struct yn_holder *h, const char **why)
 		return fail(why, "holder: no record", YN_EINVAL);
 	if (h->serial == 0)
 		return fail(why, "serial: 0 is not a card serial", YN_ERANGE);
-	if (!yn_date_valid(h->birth))
+	if (!yn_ymd_valid(h->birth))
 		return fail(why, "birth_date: not a calendar date in 1900-2099", YN_EFORMAT);
-	if (h->residency < YN_RES_HUKOU || h->residency > YN_RES_MAX)
+	if (h->residency < YN_HRES_HUKOU || h->residency > YN_HRES_MAX)
 		return fail(why, "residency: unknown residency class", YN_ERANGE);
-	if (h->district > YN_DIST_MAX)
+	if (h->district > YN_HDIST_MAX)
 		return fail(why, "district: unknown district code", YN_ERANGE);
-	if (h->residency == YN_RES_HUKOU && h->district == YN_DIST_NONE)
+	if (h->residency == YN_HRES_HUKOU && h->district == YN_HDIST_NONE)
 		return fail(why, "district: a Shenzhen hukou holder needs a hukou district",
 			    YN_ERANGE);
-	if (h->residency != YN_RES_HUKOU && h->district != YN_DIST_NONE)
+	if (h->residency != YN_HRES_HUKOU && h->district != YN_HDIST_NONE)
 		return fail(why, "district: only Shenzhen hukou holders have a hukou district",
 			    YN_ERANGE);
-	if (h->categories & ~YN_CAT_ALL)
+	if (h->categories & ~YN_HCAT_ALL)
 		return fail(why, "categories: reserved bits set", YN_EFORMAT);
-	if (!yn_date_valid(h->not_before))
+	if (!yn_ymd_valid(h->not_before))
 		return fail(why, "not_before: not a calendar date in 1900-2099", YN_EFORMAT);
-	if (!yn_date_valid(h->not_after))
+	if (!yn_ymd_valid(h->not_after))
 		return fail(why, "not_after: not a calendar date in 1900-2099", YN_EFORMAT);
 	if (h->not_before > h->not_after)
 		return fail(why, "not_after: before not_before", YN_ERANGE);
@@ -182,12 +182,12 @@ static int put_record(struct yn_wr *w, const struct yn_holder *h)
 	if ((r = yn_wr_u8(w, YN_HOLDER_VERSION)) != 0 ||
 	    (r = yn_wr_u64be(w, h->serial)) != 0 ||
 	    (r = yn_wr_bytes(w, h->uid, YN_UID_LEN)) != 0 ||
-	    (r = yn_date_put_bcd(w, h->birth)) != 0 ||
+	    (r = yn_ymd_put_bcd(w, h->birth)) != 0 ||
 	    (r = yn_wr_u8(w, h->residency)) != 0 ||
 	    (r = yn_wr_u8(w, h->district)) != 0 ||
 	    (r = yn_wr_u16be(w, h->categories)) != 0 ||
-	    (r = yn_date_put_bcd(w, h->not_before)) != 0 ||
-	    (r = yn_date_put_bcd(w, h->not_after)) != 0 ||
+	    (r = yn_ymd_put_bcd(w, h->not_before)) != 0 ||
+	    (r = yn_ymd_put_bcd(w, h->not_after)) != 0 ||
 	    (r = yn_wr_bytes(w, h->issuer_key_id, YN_KEYID_LEN)) != 0 ||
 	    (r = yn_wr_u64be(w, h->issued_at)) != 0)
 		return r;
@@ -268,12 +268,12 @@ int yn_holder_decode(const uint8_t *buf, size_t len, struct yn_holder *h, const 
 	}
 	RD(yn_rd_u64be(&rd, &h->serial), "serial");
 	RD(yn_rd_bytes(&rd, h->uid, YN_UID_LEN), "uid");
-	RD(yn_date_get_bcd(&rd, &h->birth), "birth_date");
+	RD(yn_ymd_get_bcd(&rd, &h->birth), "birth_date");
 	RD(yn_rd_u8(&rd, &h->residency), "residency");
 	RD(yn_rd_u8(&rd, &h->district), "district");
 	RD(yn_rd_u16be(&rd, &h->categories), "categories");
-	RD(yn_date_get_bcd(&rd, &h->not_before), "not_before");
-	RD(yn_date_get_bcd(&rd, &h->not_after), "not_after");
+	RD(yn_ymd_get_bcd(&rd, &h->not_before), "not_before");
+	RD(yn_ymd_get_bcd(&rd, &h->not_after), "not_after");
 	RD(yn_rd_bytes(&rd, h->issuer_key_id, YN_KEYID_LEN), "issuer_key_id");
 	RD(yn_rd_u64be(&rd, &h->issued_at), "issued_at");
 	RD(yn_rd_bytes(&rd, h->sig, YN_P256_SIG_LEN), "signature");
@@ -355,7 +355,7 @@ int yn_holder_trust_add(struct yn_holder_trust *t, struct yn_pubkey *key)
 		return r;
 	if (yn_holder_trust_find(t, id) != NULL)
 		return YN_EEXIST;
-	if (t->n >= YN_TRUST_MAX)
+	if (t->n >= YN_HOLDER_TRUST_MAX)
 		return YN_ENOSPC;
 	memcpy(t->e[t->n].id, id, sizeof(id));
 	t->e[t->n].key = key;
@@ -368,7 +368,7 @@ const struct yn_pubkey *yn_holder_trust_find(const struct yn_holder_trust *t,
 {
 	size_t i;
 
-	for (i = 0; t != NULL && i < t->n && i < YN_TRUST_MAX; i++)
+	for (i = 0; t != NULL && i < t->n && i < YN_HOLDER_TRUST_MAX; i++)
 		if (memcmp(t->e[i].id, id, YN_KEYID_LEN) == 0)
 			return t->e[i].key;
 	return NULL;
@@ -380,7 +380,7 @@ void yn_holder_trust_free(struct yn_holder_trust *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->n && i < YN_TRUST_MAX; i++)
+	for (i = 0; i < t->n && i < YN_HOLDER_TRUST_MAX; i++)
 		yn_pubkey_free(t->e[i].key);
 	memset(t, 0, sizeof(*t));
 }

@@ -26,50 +26,50 @@
 #define YN_HOLDER_ISSUED_MIN 1546300800ull
 #define YN_HOLDER_ISSUED_MAX 4102444800ull
 
-enum yn_residency {
-	YN_RES_HUKOU = 1,	/* Shenzhen hukou (深圳户籍) */
-	YN_RES_RESIDENT = 2,	/* non-hukou resident (非深户常住) */
-	YN_RES_HONGKONG = 3,	/* Hong Kong resident */
-	YN_RES_MACAO = 4,	/* Macao resident */
-	YN_RES_TAIWAN = 5,	/* Taiwan resident */
+enum yn_holder_res {
+	YN_HRES_HUKOU = 1,	/* Shenzhen hukou (深圳户籍) */
+	YN_HRES_RESIDENT = 2,	/* non-hukou resident (非深户常住) */
+	YN_HRES_HONGKONG = 3,	/* Hong Kong resident */
+	YN_HRES_MACAO = 4,	/* Macao resident */
+	YN_HRES_TAIWAN = 5,	/* Taiwan resident */
 };
-#define YN_RES_MAX YN_RES_TAIWAN
+#define YN_HRES_MAX YN_HRES_TAIWAN
 
 /* Shenzhen's districts (hukou district).  0 only for holders without a
  * Shenzhen hukou. */
-enum yn_district {
-	YN_DIST_NONE = 0,
-	YN_DIST_FUTIAN = 1,	/* 福田 */
-	YN_DIST_LUOHU = 2,	/* 罗湖 */
-	YN_DIST_NANSHAN = 3,	/* 南山 */
-	YN_DIST_YANTIAN = 4,	/* 盐田 */
-	YN_DIST_BAOAN = 5,	/* 宝安 */
-	YN_DIST_LONGGANG = 6,	/* 龙岗 */
-	YN_DIST_LONGHUA = 7,	/* 龙华 */
-	YN_DIST_PINGSHAN = 8,	/* 坪山 */
-	YN_DIST_GUANGMING = 9,	/* 光明 */
-	YN_DIST_DAPENG = 10,	/* 大鹏新区 */
-	YN_DIST_SHENSHAN = 11,	/* 深汕特别合作区 */
+enum yn_holder_district {
+	YN_HDIST_NONE = 0,
+	YN_HDIST_FUTIAN = 1,	/* 福田 */
+	YN_HDIST_LUOHU = 2,	/* 罗湖 */
+	YN_HDIST_NANSHAN = 3,	/* 南山 */
+	YN_HDIST_YANTIAN = 4,	/* 盐田 */
+	YN_HDIST_BAOAN = 5,	/* 宝安 */
+	YN_HDIST_LONGGANG = 6,	/* 龙岗 */
+	YN_HDIST_LONGHUA = 7,	/* 龙华 */
+	YN_HDIST_PINGSHAN = 8,	/* 坪山 */
+	YN_HDIST_GUANGMING = 9,	/* 光明 */
+	YN_HDIST_DAPENG = 10,	/* 大鹏新区 */
+	YN_HDIST_SHENSHAN = 11,	/* 深汕特别合作区 */
 };
-#define YN_DIST_MAX YN_DIST_SHENSHAN
+#define YN_HDIST_MAX YN_HDIST_SHENSHAN
 
 /* Category bits (a holder may be in several). */
-#define YN_CAT_TEKUN 0x0001		/* 特困 extreme poverty */
-#define YN_CAT_DIBAO 0x0002		/* 低保 minimum living allowance */
-#define YN_CAT_DIBAO_EDGE 0x0004	/* 低保边缘 just above the allowance line */
-#define YN_CAT_SANSHU_WULAO 0x0008	/* 三属五老 */
-#define YN_CAT_ONLY_CHILD 0x0010	/* family that lost or has a severely disabled only child */
-#define YN_CAT_DISABILITY 0x0020	/* disability */
-#define YN_CAT_ALL 0x003F
-#define YN_CAT_COUNT 6
+#define YN_HCAT_TEKUN 0x0001		/* 特困 extreme poverty */
+#define YN_HCAT_DIBAO 0x0002		/* 低保 minimum living allowance */
+#define YN_HCAT_DIBAO_EDGE 0x0004	/* 低保边缘 just above the allowance line */
+#define YN_HCAT_SANSHU_WULAO 0x0008	/* 三属五老 */
+#define YN_HCAT_ONLY_CHILD 0x0010	/* family that lost or has a severely disabled only child */
+#define YN_HCAT_DISABILITY 0x0020	/* disability */
+#define YN_HCAT_ALL 0x003F
+#define YN_HCAT_COUNT 6
 
 struct yn_holder {
 	uint64_t serial;		/* never reused; 0 is invalid; the denylist key */
 	uint8_t uid[YN_UID_LEN];	/* the card it was issued to */
 	uint32_t birth;			/* YYYYMMDD (card/holder_date.h) */
-	uint8_t residency;		/* enum yn_residency */
-	uint8_t district;		/* enum yn_district */
-	uint16_t categories;		/* YN_CAT_* */
+	uint8_t residency;		/* enum yn_holder_res */
+	uint8_t district;		/* enum yn_holder_district */
+	uint16_t categories;		/* YN_HCAT_* */
 	uint32_t not_before;		/* first valid day, YYYYMMDD */
 	uint32_t not_after;		/* last valid day, YYYYMMDD */
 	uint8_t issuer_key_id[YN_KEYID_LEN];
@@ -120,13 +120,13 @@ int yn_holder_sig_input(const struct yn_holder *h, const uint8_t card_uid[YN_UID
 int yn_holder_sign(struct yn_holder *h, const struct yn_privkey *key, const char **why);
 
 /* Trusted issuer public keys, looked up by key id (card-format.md §5.4). */
-#define YN_TRUST_MAX 16
+#define YN_HOLDER_TRUST_MAX 16
 struct yn_holder_trust {
 	size_t n;
 	struct {
 		uint8_t id[YN_KEYID_LEN];
 		struct yn_pubkey *key;
-	} e[YN_TRUST_MAX];
+	} e[YN_HOLDER_TRUST_MAX];
 };
 
 void yn_holder_trust_init(struct yn_holder_trust *t);
@@ -153,15 +153,15 @@ int yn_holder_verify(const struct yn_holder *h, const uint8_t card_uid[YN_UID_LE
 		     const struct yn_holder_trust *t, const char **why);
 
 /* Names used in JSON and in inspection output; NULL for an unknown code. */
-const char *yn_residency_name(unsigned code);	/* "shenzhen_hukou" */
-const char *yn_district_name(unsigned code);	/* "futian"; "none" for 0 */
-const char *yn_district_zh(unsigned code);	/* "福田" */
-/* Category by bit index 0..YN_CAT_COUNT-1. */
-const char *yn_category_name(unsigned bit);	/* "tekun" */
-const char *yn_category_zh(unsigned bit);	/* "特困" */
+const char *yn_holder_residency_name(unsigned code);	/* "shenzhen_hukou" */
+const char *yn_holder_district_name(unsigned code);	/* "futian"; "none" for 0 */
+const char *yn_holder_district_zh(unsigned code);	/* "福田" */
+/* Category by bit index 0..YN_HCAT_COUNT-1. */
+const char *yn_holder_category_name(unsigned bit);	/* "tekun" */
+const char *yn_holder_category_zh(unsigned bit);	/* "特困" */
 /* Lookups by English id or Chinese name; YN_ENOENT if unknown. */
-int yn_residency_lookup(const char *name, uint8_t *code);
-int yn_district_lookup(const char *name, uint8_t *code);
-int yn_category_lookup(const char *name, uint16_t *bit);
+int yn_holder_residency_lookup(const char *name, uint8_t *code);
+int yn_holder_district_lookup(const char *name, uint8_t *code);
+int yn_holder_category_lookup(const char *name, uint16_t *bit);
 
 #endif

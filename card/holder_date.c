@@ -18,11 +18,11 @@ static uint32_t mdays(uint32_t y, uint32_t m)
 	return m == 2 && leap(y) ? 29 : n[m - 1];
 }
 
-int yn_date_valid(uint32_t ymd)
+int yn_ymd_valid(uint32_t ymd)
 {
 	uint32_t y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
 
-	if (ymd < YN_DATE_MIN || ymd > YN_DATE_MAX)
+	if (ymd < YN_YMD_MIN || ymd > YN_YMD_MAX)
 		return 0;
 	if (m < 1 || m > 12 || d < 1)
 		return 0;
@@ -31,7 +31,7 @@ int yn_date_valid(uint32_t ymd)
 
 /* Days from civil, the well-known era-based algorithm (March-based years so
  * that the leap day is the last day of the year). */
-int32_t yn_date_to_days(uint32_t ymd)
+int32_t yn_ymd_to_days(uint32_t ymd)
 {
 	int32_t y = (int32_t)(ymd / 10000), m = (int32_t)(ymd / 100 % 100), d = (int32_t)(ymd % 100);
 	int32_t era, yoe, doy, doe;
@@ -44,7 +44,7 @@ int32_t yn_date_to_days(uint32_t ymd)
 	return era * 146097 + doe - 719468;
 }
 
-uint32_t yn_date_from_days(int32_t days)
+uint32_t yn_ymd_from_days(int32_t days)
 {
 	int32_t z = days + 719468, era, doe, yoe, y, doy, mp, d, m;
 	uint32_t ymd;
@@ -64,27 +64,27 @@ uint32_t yn_date_from_days(int32_t days)
 	return ymd;
 }
 
-uint32_t yn_date_from_unix(int64_t t)
+uint32_t yn_ymd_from_unix(int64_t t)
 {
-	int64_t s = t + YN_CN_UTC_OFFSET, days;
+	int64_t s = t + YN_YMD_UTC_OFFSET, days;
 
 	days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
 	if (days < -30000 || days > 60000)
 		return 0;
-	return yn_date_from_days((int32_t)days);
+	return yn_ymd_from_days((int32_t)days);
 }
 
-int64_t yn_date_to_unix(uint32_t ymd)
+int64_t yn_ymd_to_unix(uint32_t ymd)
 {
-	return (int64_t)yn_date_to_days(ymd) * 86400 - YN_CN_UTC_OFFSET;
+	return (int64_t)yn_ymd_to_days(ymd) * 86400 - YN_YMD_UTC_OFFSET;
 }
 
-int yn_date_age(uint32_t birth, uint32_t day)
+int yn_ymd_age(uint32_t birth, uint32_t day)
 {
 	return (int)((day - birth) / 10000);
 }
 
-int yn_date_get_bcd(struct yn_rd *r, uint32_t *ymd)
+int yn_ymd_get_bcd(struct yn_rd *r, uint32_t *ymd)
 {
 	const uint8_t *p;
 	uint32_t v = 0;
@@ -105,7 +105,7 @@ int yn_date_get_bcd(struct yn_rd *r, uint32_t *ymd)
 	return 0;
 }
 
-int yn_date_put_bcd(struct yn_wr *w, uint32_t ymd)
+int yn_ymd_put_bcd(struct yn_wr *w, uint32_t ymd)
 {
 	uint8_t b[4];
 	int i;
@@ -119,7 +119,7 @@ int yn_date_put_bcd(struct yn_wr *w, uint32_t ymd)
 	return yn_wr_bytes(w, b, sizeof(b));
 }
 
-int yn_date_parse(const char *s, uint32_t *ymd)
+int yn_ymd_parse(const char *s, uint32_t *ymd)
 {
 	uint32_t v = 0;
 	int i;
@@ -133,13 +133,13 @@ int yn_date_parse(const char *s, uint32_t *ymd)
 			return YN_EFORMAT;
 		v = v * 10 + (uint32_t)(s[i] - '0');
 	}
-	if (!yn_date_valid(v))
+	if (!yn_ymd_valid(v))
 		return YN_ERANGE;
 	*ymd = v;
 	return 0;
 }
 
-void yn_date_format(uint32_t ymd, char out[11])
+void yn_ymd_format(uint32_t ymd, char out[11])
 {
 	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(ymd / 10000 % 10000),
 		 (unsigned)(ymd / 100 % 100), (unsigned)(ymd % 100));

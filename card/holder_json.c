@@ -52,7 +52,7 @@ int yn_holder_json_parse_time(const char *s, int64_t *t)
 		return YN_EFORMAT;
 	memcpy(date, s, 10);
 	date[10] = '\0';
-	if ((r = yn_date_parse(date, &ymd)) != 0)
+	if ((r = yn_ymd_parse(date, &ymd)) != 0)
 		return r;
 	if (digits(s + 11, 2, &hh) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &ss))
 		return YN_EFORMAT;
@@ -69,7 +69,7 @@ int yn_holder_json_parse_time(const char *s, int64_t *t)
 	}
 	if (hh > 23 || mi > 59 || ss > 59 || oh > 14 || om > 59)
 		return YN_ERANGE;
-	*t = (int64_t)yn_date_to_days(ymd) * 86400 + hh * 3600 + mi * 60 + ss -
+	*t = (int64_t)yn_ymd_to_days(ymd) * 86400 + hh * 3600 + mi * 60 + ss -
 	     sign * (oh * 3600 + om * 60);
 	return 0;
 }
@@ -94,7 +94,7 @@ static int get_date(json_t *o, const char *field, int required, uint32_t *ymd, c
 	if (!json_is_string(v))
 		return seterr(err, errlen, YN_EFORMAT, "%s: must be a string \"YYYY-MM-DD\"",
 			      field);
-	if ((r = yn_date_parse(json_string_value(v), ymd)) != 0)
+	if ((r = yn_ymd_parse(json_string_value(v), ymd)) != 0)
 		return seterr(err, errlen, r, "%s: \"%s\" is not a date YYYY-MM-DD in 1900-2099",
 			      field, json_string_value(v));
 	return 0;
@@ -201,14 +201,14 @@ static int parse(json_t *o, int64_t now, struct yn_holder *h, char *err, size_t 
 	if (issued < (int64_t)YN_HOLDER_ISSUED_MIN || issued >= (int64_t)YN_HOLDER_ISSUED_MAX)
 		return seterr(err, errlen, YN_ERANGE, "issued_at: outside 2019-01-01..2099-12-31");
 	h->issued_at = (uint64_t)issued;
-	issue_day = yn_date_from_unix(issued);
+	issue_day = yn_ymd_from_unix(issued);
 
 	if ((r = get_date(o, "birth_date", 1, &h->birth, err, errlen)) != 0)
 		return r;
-	yn_date_format(issue_day, d1);
+	yn_ymd_format(issue_day, d1);
 	if (h->birth > issue_day)
 		return seterr(err, errlen, YN_ERANGE, "birth_date: after the issue date %s", d1);
-	age = yn_date_age(h->birth, issue_day);
+	age = yn_ymd_age(h->birth, issue_day);
 	if (age < YN_HOLDER_MIN_AGE)
 		return seterr(err, errlen, YN_ERANGE,
 			      "birth_date: holder is %d on the issue date %s (must be %d or over)",
@@ -218,32 +218,32 @@ static int parse(json_t *o, int64_t now, struct yn_holder *h, char *err, size_t 
 		return seterr(err, errlen, YN_EFORMAT, "residency: missing");
 	if (!json_is_string(v))
 		return seterr(err, errlen, YN_EFORMAT, "residency: must be a string");
-	if (yn_residency_lookup(json_string_value(v), &h->residency) != 0) {
-		list_names(names, sizeof(names), yn_residency_name, YN_RES_HUKOU, YN_RES_MAX);
+	if (yn_holder_residency_lookup(json_string_value(v), &h->residency) != 0) {
+		list_names(names, sizeof(names), yn_holder_residency_name, YN_HRES_HUKOU, YN_HRES_MAX);
 		return seterr(err, errlen, YN_ENOENT, "residency: unknown class \"%s\" (one of %s)",
 			      json_string_value(v), names);
 	}
 
 	v = json_object_get(o, "district");
-	h->district = YN_DIST_NONE;
+	h->district = YN_HDIST_NONE;
 	if (v != NULL && !json_is_null(v)) {
 		if (!json_is_string(v))
 			return seterr(err, errlen, YN_EFORMAT, "district: must be a string");
-		if (yn_district_lookup(json_string_value(v), &h->district) != 0) {
-			list_names(names, sizeof(names), yn_district_name, YN_DIST_FUTIAN,
-				   YN_DIST_MAX);
+		if (yn_holder_district_lookup(json_string_value(v), &h->district) != 0) {
+			list_names(names, sizeof(names), yn_holder_district_name, YN_HDIST_FUTIAN,
+				   YN_HDIST_MAX);
 			return seterr(err, errlen, YN_ENOENT,
 				      "district: unknown district \"%s\" (one of %s)",
 				      json_string_value(v), names);
 		}
 	}
-	if (h->residency == YN_RES_HUKOU && h->district == YN_DIST_NONE)
+	if (h->residency == YN_HRES_HUKOU && h->district == YN_HDIST_NONE)
 		return seterr(err, errlen, YN_EFORMAT,
 			      "district: required for a Shenzhen hukou holder (the hukou district)");
-	if (h->residency != YN_RES_HUKOU && h->district != YN_DIST_NONE)
+	if (h->residency != YN_HRES_HUKOU && h->district != YN_HDIST_NONE)
 		return seterr(err, errlen, YN_ERANGE,
 			      "district: only Shenzhen hukou holders have a hukou district "
-			      "(leave it out for residency \"%s\")", yn_residency_name(h->residency));
+			      "(leave it out for residency \"%s\")", yn_holder_residency_name(h->residency));
 
 	if ((v = json_object_get(o, "categories")) != NULL) {
 		json_t *c;
@@ -256,9 +256,9 @@ static int parse(json_t *o, int64_t now, struct yn_holder *h, char *err, size_t 
 			if (!json_is_string(c))
 				return seterr(err, errlen, YN_EFORMAT,
 					      "categories[%zu]: must be a string", idx);
-			if (yn_category_lookup(json_string_value(c), &bit) != 0) {
-				list_names(names, sizeof(names), yn_category_name, 0,
-					   YN_CAT_COUNT - 1);
+			if (yn_holder_category_lookup(json_string_value(c), &bit) != 0) {
+				list_names(names, sizeof(names), yn_holder_category_name, 0,
+					   YN_HCAT_COUNT - 1);
 				return seterr(err, errlen, YN_ENOENT,
 					      "categories[%zu]: unknown category \"%s\" (one of %s)",
 					      idx, json_string_value(c), names);
@@ -277,13 +277,13 @@ static int parse(json_t *o, int64_t now, struct yn_holder *h, char *err, size_t 
 		h->not_before = issue_day;
 	if ((r = get_date(o, "not_after", 1, &h->not_after, err, errlen)) != 0)
 		return r;
-	yn_date_format(h->not_before, d1);
-	yn_date_format(h->not_after, d2);
+	yn_ymd_format(h->not_before, d1);
+	yn_ymd_format(h->not_after, d2);
 	if (h->not_after < h->not_before)
 		return seterr(err, errlen, YN_ERANGE, "not_after: %s is before not_before %s", d2,
 			      d1);
 	if (h->not_after < issue_day) {
-		yn_date_format(issue_day, d1);
+		yn_ymd_format(issue_day, d1);
 		return seterr(err, errlen, YN_ERANGE,
 			      "not_after: %s is before the issue date %s (the card would be "
 			      "born expired)", d2, d1);

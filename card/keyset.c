@@ -15,8 +15,8 @@
 #include "crypto/crypto.h"
 
 #define R(x) (1u << (x))
-#define TERMINALS (R(YN_ROLE_GATE) | R(YN_ROLE_CANTEEN) | R(YN_ROLE_SERVICE))
-#define EVERYONE (TERMINALS | R(YN_ROLE_DESK) | R(YN_ROLE_BACKOFFICE) | R(YN_ROLE_ALL))
+#define TERMINALS (R(YN_KEYROLE_GATE) | R(YN_KEYROLE_CANTEEN) | R(YN_KEYROLE_SERVICE))
+#define EVERYONE (TERMINALS | R(YN_KEYROLE_DESK) | R(YN_KEYROLE_BACKOFFICE) | R(YN_KEYROLE_ALL))
 
 enum kind { K_SYSID, K_AES, K_PRIV, K_PUB };
 
@@ -29,48 +29,48 @@ struct kfile {
 
 /* docs/keys.md, "Which role gets which files". */
 static const struct kfile kfiles[] = {
-	{ YN_KEYFILE_SYSID, K_SYSID, -1, TERMINALS | R(YN_ROLE_DESK) | R(YN_ROLE_ALL) },
-	{ "aes0-app-master.key", K_AES, 0, R(YN_ROLE_DESK) | R(YN_ROLE_ALL) },
-	{ "aes1-read.key", K_AES, 1, TERMINALS | R(YN_ROLE_DESK) | R(YN_ROLE_ALL) },
-	{ "aes2-trip-write.key", K_AES, 2, R(YN_ROLE_GATE) | R(YN_ROLE_DESK) | R(YN_ROLE_ALL) },
+	{ YN_KEYFILE_SYSID, K_SYSID, -1, TERMINALS | R(YN_KEYROLE_DESK) | R(YN_KEYROLE_ALL) },
+	{ "aes0-app-master.key", K_AES, 0, R(YN_KEYROLE_DESK) | R(YN_KEYROLE_ALL) },
+	{ "aes1-read.key", K_AES, 1, TERMINALS | R(YN_KEYROLE_DESK) | R(YN_KEYROLE_ALL) },
+	{ "aes2-trip-write.key", K_AES, 2, R(YN_KEYROLE_GATE) | R(YN_KEYROLE_DESK) | R(YN_KEYROLE_ALL) },
 	{ "aes3-benefit-debit.key", K_AES, 3,
-	  R(YN_ROLE_CANTEEN) | R(YN_ROLE_SERVICE) | R(YN_ROLE_DESK) | R(YN_ROLE_ALL) },
-	{ "aes4-credit.key", K_AES, 4, R(YN_ROLE_DESK) | R(YN_ROLE_ALL) },
-	{ YN_KEYFILE_ISSUER_PRIV, K_PRIV, -1, R(YN_ROLE_DESK) | R(YN_ROLE_ALL) },
+	  R(YN_KEYROLE_CANTEEN) | R(YN_KEYROLE_SERVICE) | R(YN_KEYROLE_DESK) | R(YN_KEYROLE_ALL) },
+	{ "aes4-credit.key", K_AES, 4, R(YN_KEYROLE_DESK) | R(YN_KEYROLE_ALL) },
+	{ YN_KEYFILE_ISSUER_PRIV, K_PRIV, -1, R(YN_KEYROLE_DESK) | R(YN_KEYROLE_ALL) },
 	{ YN_KEYFILE_ISSUER_PUB, K_PUB, -1, EVERYONE },
-	{ YN_KEYFILE_DENYLIST_PRIV, K_PRIV, -1, R(YN_ROLE_BACKOFFICE) | R(YN_ROLE_ALL) },
+	{ YN_KEYFILE_DENYLIST_PRIV, K_PRIV, -1, R(YN_KEYROLE_BACKOFFICE) | R(YN_KEYROLE_ALL) },
 	{ YN_KEYFILE_DENYLIST_PUB, K_PUB, -1, EVERYONE },
 };
 #define NKFILES (sizeof(kfiles) / sizeof(kfiles[0]))
 
 static const char *const role_names[] = {
-	[YN_ROLE_GATE] = "gate", [YN_ROLE_CANTEEN] = "canteen",
-	[YN_ROLE_SERVICE] = "service", [YN_ROLE_DESK] = "desk",
-	[YN_ROLE_BACKOFFICE] = "backoffice", [YN_ROLE_ALL] = "all",
+	[YN_KEYROLE_GATE] = "gate", [YN_KEYROLE_CANTEEN] = "canteen",
+	[YN_KEYROLE_SERVICE] = "service", [YN_KEYROLE_DESK] = "desk",
+	[YN_KEYROLE_BACKOFFICE] = "backoffice", [YN_KEYROLE_ALL] = "all",
 };
 
-const char *yn_role_name(enum yn_role role)
+const char *yn_keyrole_name(enum yn_keyrole role)
 {
 	if ((unsigned)role >= sizeof(role_names) / sizeof(role_names[0]))
 		return NULL;
 	return role_names[role];
 }
 
-int yn_role_parse(const char *name, enum yn_role *role)
+int yn_keyrole_parse(const char *name, enum yn_keyrole *role)
 {
 	unsigned i;
 
-	for (i = YN_ROLE_GATE; name != NULL && i <= YN_ROLE_ALL; i++)
+	for (i = YN_KEYROLE_GATE; name != NULL && i <= YN_KEYROLE_ALL; i++)
 		if (strcmp(name, role_names[i]) == 0) {
-			*role = (enum yn_role)i;
+			*role = (enum yn_keyrole)i;
 			return 0;
 		}
 	return YN_ENOENT;
 }
 
-static int role_valid(enum yn_role role)
+static int role_valid(enum yn_keyrole role)
 {
-	return role >= YN_ROLE_GATE && role <= YN_ROLE_ALL;
+	return role >= YN_KEYROLE_GATE && role <= YN_KEYROLE_ALL;
 }
 
 const char *yn_keyset_aes_file(unsigned keyno)
@@ -83,7 +83,7 @@ const char *yn_keyset_aes_file(unsigned keyno)
 	return NULL;
 }
 
-int yn_role_has_key(enum yn_role role, unsigned keyno)
+int yn_keyrole_has_key(enum yn_keyrole role, unsigned keyno)
 {
 	size_t i;
 
@@ -181,7 +181,7 @@ static int check_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-int yn_keyset_load(const char *dir, enum yn_role role, struct yn_keyset *ks)
+int yn_keyset_load(const char *dir, enum yn_keyrole role, struct yn_keyset *ks)
 {
 	char path[4096];
 	size_t i;
@@ -271,7 +271,7 @@ int yn_keyset_card_key(const struct yn_keyset *ks, unsigned keyno,
 		return YN_EINVAL;
 	if (ks->master[keyno] == NULL) {
 		yn_err("keys: role %s holds no master for card key %u",
-		       yn_role_name(ks->role) ? yn_role_name(ks->role) : "?", keyno);
+		       yn_keyrole_name(ks->role) ? yn_keyrole_name(ks->role) : "?", keyno);
 		return YN_EBADKEY;
 	}
 	return yn_app_diversify(ks->master[keyno], uid, ks->sysid, out);
@@ -477,7 +477,7 @@ static int read_small(const char *path, uint8_t *buf, size_t cap, size_t *len, c
 	return 0;
 }
 
-int yn_keyset_export(const char *src, enum yn_role role, const char *dst, char *err,
+int yn_keyset_export(const char *src, enum yn_keyrole role, const char *dst, char *err,
 		     size_t errlen)
 {
 	struct yn_keyset all;
@@ -490,7 +490,7 @@ int yn_keyset_export(const char *src, enum yn_role role, const char *dst, char *
 		err[0] = '\0';
 	if (src == NULL || dst == NULL || !role_valid(role))
 		return seterr(err, errlen, YN_EINVAL, "bad arguments to key export");
-	if ((r = yn_keyset_load(src, YN_ROLE_ALL, &all)) != 0) {
+	if ((r = yn_keyset_load(src, YN_KEYROLE_ALL, &all)) != 0) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s", all.err);
 		return r;

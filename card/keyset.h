@@ -28,27 +28,27 @@
 #define YN_KEYFILE_DENYLIST_PRIV "denylist.key"
 #define YN_KEYFILE_DENYLIST_PUB "denylist.pub"
 
-enum yn_role {
-	YN_ROLE_GATE = 1,	/* read + trip write */
-	YN_ROLE_CANTEEN = 2,	/* read + benefit debit */
-	YN_ROLE_SERVICE = 3,	/* read + benefit debit */
-	YN_ROLE_DESK = 4,	/* every AES master + issuer private key */
-	YN_ROLE_BACKOFFICE = 5,	/* denylist private key */
-	YN_ROLE_ALL = 6,	/* the full set, as `yinian keys generate` writes it */
+enum yn_keyrole {
+	YN_KEYROLE_GATE = 1,	/* read + trip write */
+	YN_KEYROLE_CANTEEN = 2,	/* read + benefit debit */
+	YN_KEYROLE_SERVICE = 3,	/* read + benefit debit */
+	YN_KEYROLE_DESK = 4,	/* every AES master + issuer private key */
+	YN_KEYROLE_BACKOFFICE = 5,	/* denylist private key */
+	YN_KEYROLE_ALL = 6,	/* the full set, as `yinian keys generate` writes it */
 };
 
 /* "gate", "canteen", "service", "desk", "backoffice", "all". */
-const char *yn_role_name(enum yn_role role);
+const char *yn_keyrole_name(enum yn_keyrole role);
 /* YN_ENOENT for an unknown name. */
-int yn_role_parse(const char *name, enum yn_role *role);
+int yn_keyrole_parse(const char *name, enum yn_keyrole *role);
 /* The AES master key file for key number keyno (0..4), e.g.
  * "aes1-read.key"; NULL for another number. */
 const char *yn_keyset_aes_file(unsigned keyno);
 /* 1 if role holds the master of key keyno. */
-int yn_role_has_key(enum yn_role role, unsigned keyno);
+int yn_keyrole_has_key(enum yn_keyrole role, unsigned keyno);
 
 struct yn_keyset {
-	enum yn_role role;
+	enum yn_keyrole role;
 	uint8_t sysid[YN_SYSID_LEN];		/* every role except backoffice */
 	struct yn_aeskey *master[YN_APP_NKEYS];	/* NULL where the role has none */
 	struct yn_privkey *issuer_priv;		/* desk */
@@ -69,7 +69,7 @@ struct yn_keyset {
  * On failure every handle is freed and ks holds only err.  Release with
  * yn_keyset_free.
  */
-int yn_keyset_load(const char *dir, enum yn_role role, struct yn_keyset *ks);
+int yn_keyset_load(const char *dir, enum yn_keyrole role, struct yn_keyset *ks);
 /* Free and cleanse; ks->err is kept. */
 void yn_keyset_free(struct yn_keyset *ks);
 
@@ -96,10 +96,10 @@ int yn_keyset_generate(const char *dir, const uint8_t *sysid, char *err, size_t 
 /*
  * Copy the files role needs from the full set in src into dst (created
  * 0700 as above; secrets 0600, others 0644).  src is loaded first as
- * YN_ROLE_ALL, so a set with unsafe permissions is not spread further.
+ * YN_KEYROLE_ALL, so a set with unsafe permissions is not spread further.
  * On failure dst's new files are removed and err says why.
  */
-int yn_keyset_export(const char *src, enum yn_role role, const char *dst, char *err,
+int yn_keyset_export(const char *src, enum yn_keyrole role, const char *dst, char *err,
 		     size_t errlen);
 
 #endif

@@ -17,7 +17,7 @@ const struct yn_app_file yn_app_files[YN_APP_NFILES] = {
 	{
 		.no = YN_FILE_TRIPLOG, .type = YN_FTYPE_CYCLIC, .comm = YN_COMM_MAC,
 		.ar = YN_AR(YN_KEY_READ, YN_KEY_TRIP, YN_KEY_TRIP, YN_KEY_APP_MASTER),
-		.size = YN_TRIP_REC_SIZE, .max_records = YN_TRIP_REC_MAX, .name = "trip log",
+		.size = YN_TRIPLOG_REC_SIZE, .max_records = YN_TRIPLOG_REC_MAX, .name = "trip log",
 	},
 	{
 		.no = YN_FILE_BENEFIT, .type = YN_FTYPE_BACKUP, .comm = YN_COMM_MAC,

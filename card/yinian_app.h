@@ -71,8 +71,8 @@ enum yn_app_keyno {
 #define YN_AR_NEVER 0xF
 
 #define YN_HOLDER_FILE_SIZE 112	/* record v1 (48) || signature (64) */
-#define YN_TRIP_REC_SIZE 16
-#define YN_TRIP_REC_MAX 16	/* a cyclic file keeps max - 1 = 15 trips */
+#define YN_TRIPLOG_REC_SIZE 16
+#define YN_TRIPLOG_REC_MAX 16	/* a cyclic file keeps max - 1 = 15 trips */
 #define YN_BENEFIT_FILE_SIZE 32
 #define YN_PURSE_LOWER 0
 #define YN_PURSE_UPPER 10000	/* voucher units */

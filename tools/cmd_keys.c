@@ -38,9 +38,9 @@ static void usage(FILE *f)
 		"refused when loaded.  File layout: docs/keys.md.\n");
 }
 
-static int parse_role(const char *s, enum yn_role *role)
+static int parse_role(const char *s, enum yn_keyrole *role)
 {
-	if (s == NULL || yn_role_parse(s, role) != 0 || *role == YN_ROLE_ALL) {
+	if (s == NULL || yn_keyrole_parse(s, role) != 0 || *role == YN_KEYROLE_ALL) {
 		fprintf(stderr, "yinian keys: --role must be gate, canteen, service, desk or "
 				"backoffice\n");
 		return -1;
@@ -48,7 +48,7 @@ static int parse_role(const char *s, enum yn_role *role)
 	return 0;
 }
 
-static int do_check(const char *dir, enum yn_role role)
+static int do_check(const char *dir, enum yn_keyrole role)
 {
 	struct yn_keyset ks;
 	uint8_t id[YN_KEYID_LEN];
@@ -60,8 +60,8 @@ static int do_check(const char *dir, enum yn_role role)
 		fprintf(stderr, "yinian keys: %s\n", ks.err);
 		return 1;
 	}
-	printf("role %s\n", yn_role_name(role));
-	if (role != YN_ROLE_BACKOFFICE) {
+	printf("role %s\n", yn_keyrole_name(role));
+	if (role != YN_KEYROLE_BACKOFFICE) {
 		yn_hex_encode(ks.sysid, sizeof(ks.sysid), hex, sizeof(hex));
 		printf("system-id %s\n", hex);
 	}
@@ -93,7 +93,7 @@ int yn_cmd_keys(int argc, char **argv)
 	const char *out = NULL, *keys = NULL, *role_s = NULL, *sysid_s = NULL, *verb;
 	uint8_t sysid[YN_SYSID_LEN];
 	char err[512];
-	enum yn_role role = YN_ROLE_ALL;
+	enum yn_keyrole role = YN_KEYROLE_ALL;
 	size_t n = 0;
 	int c, r;
 
@@ -136,7 +136,7 @@ int yn_cmd_keys(int argc, char **argv)
 			return 1;
 		}
 		printf("key set written to %s\n", out);
-		return do_check(out, YN_ROLE_ALL);
+		return do_check(out, YN_KEYROLE_ALL);
 	}
 	if (strcmp(verb, "export") == 0) {
 		if (out == NULL || keys == NULL || sysid_s != NULL) {
@@ -150,7 +150,7 @@ int yn_cmd_keys(int argc, char **argv)
 			fprintf(stderr, "yinian keys: %s\n", err[0] ? err : yn_strerror(r));
 			return 1;
 		}
-		printf("%s keys written to %s\n", yn_role_name(role), out);
+		printf("%s keys written to %s\n", yn_keyrole_name(role), out);
 		return do_check(out, role);
 	}
 	if (strcmp(verb, "check") == 0) {

@@ -21,18 +21,18 @@ static const char trip_hex[] = "01016B0F63220001010700A1B2C30100";
 /* docs/card-format.md §7.2. */
 static const char benefit_hex[] = "010020261202000000030000119420261201000000026B0F98EC00C0FFEE0000";
 
-static struct yn_trip example_trip(void)
+static struct yn_triprec example_trip(void)
 {
-	struct yn_trip t = {
-		.kind = YN_TRIP_METRO_ENTRY, .time = 1796170530u, .line = 1,
-		.station = 0x0107, .terminal = 0x00A1B2C3, .direction = YN_DIR_UP,
+	struct yn_triprec t = {
+		.kind = YN_TRIPREC_METRO_ENTRY, .time = 1796170530u, .line = 1,
+		.station = 0x0107, .terminal = 0x00A1B2C3, .direction = YN_TRIPREC_DIR_UP,
 	};
 	return t;
 }
 
-static struct yn_benefit example_benefit(void)
+static struct yn_benefitrec example_benefit(void)
 {
-	struct yn_benefit b = {
+	struct yn_benefitrec b = {
 		.last_meal = 20261202, .meal_count = 3, .subsidy_total = 4500,
 		.last_service = 20261201, .service_count = 2, .updated_at = 1796184300u,
 		.updated_by = 0x00C0FFEE,
@@ -42,16 +42,16 @@ static struct yn_benefit example_benefit(void)
 
 static void test_trip_worked_example_bytes(void **state)
 {
-	struct yn_trip t = example_trip(), back;
-	uint8_t want[YN_TRIP_LEN], out[YN_TRIP_LEN + 4];
+	struct yn_triprec t = example_trip(), back;
+	uint8_t want[YN_TRIPREC_LEN], out[YN_TRIPREC_LEN + 4];
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(yn_test_hex(trip_hex, want, sizeof(want)), YN_TRIP_LEN);
-	assert_int_equal(yn_trip_encode(&t, out, sizeof(out), &n, NULL), 0);
-	assert_int_equal(n, YN_TRIP_LEN);
-	assert_memory_equal(out, want, YN_TRIP_LEN);
-	assert_int_equal(yn_trip_decode(want, sizeof(want), &back, NULL), 0);
+	assert_int_equal(yn_test_hex(trip_hex, want, sizeof(want)), YN_TRIPREC_LEN);
+	assert_int_equal(yn_triprec_encode(&t, out, sizeof(out), &n, NULL), 0);
+	assert_int_equal(n, YN_TRIPREC_LEN);
+	assert_memory_equal(out, want, YN_TRIPREC_LEN);
+	assert_int_equal(yn_triprec_decode(want, sizeof(want), &back, NULL), 0);
 	assert_int_equal(back.kind, t.kind);
 	assert_int_equal(back.time, t.time);
 	assert_int_equal(back.line, t.line);
@@ -59,21 +59,21 @@ static void test_trip_worked_example_bytes(void **state)
 	assert_int_equal(back.terminal, t.terminal);
 	assert_int_equal(back.direction, t.direction);
 	/* The date the record shows, in Shenzhen. */
-	assert_int_equal(yn_date_from_unix(back.time), 20261202);
+	assert_int_equal(yn_ymd_from_unix(back.time), 20261202);
 }
 
 static void test_trip_truncated_at_every_byte(void **state)
 {
-	uint8_t rec[YN_TRIP_LEN];
-	struct yn_trip t;
+	uint8_t rec[YN_TRIPREC_LEN];
+	struct yn_triprec t;
 	const char *why;
 	size_t i;
 
 	(void)state;
 	yn_test_hex(trip_hex, rec, sizeof(rec));
-	for (i = 0; i < YN_TRIP_LEN; i++) {
+	for (i = 0; i < YN_TRIPREC_LEN; i++) {
 		why = NULL;
-		assert_int_equal(yn_trip_decode(rec, i, &t, &why), YN_ETRUNC);
+		assert_int_equal(yn_triprec_decode(rec, i, &t, &why), YN_ETRUNC);
 		assert_non_null(why);
 		assert_non_null(strstr(why, "truncated"));
 		assert_int_equal(t.time, 0);
@@ -82,14 +82,14 @@ static void test_trip_truncated_at_every_byte(void **state)
 
 static void test_trip_trailing_byte_refused(void **state)
 {
-	uint8_t rec[YN_TRIP_LEN + 1];
-	struct yn_trip t;
+	uint8_t rec[YN_TRIPREC_LEN + 1];
+	struct yn_triprec t;
 	const char *why = NULL;
 
 	(void)state;
-	yn_test_hex(trip_hex, rec, YN_TRIP_LEN);
-	rec[YN_TRIP_LEN] = 0;
-	assert_int_equal(yn_trip_decode(rec, sizeof(rec), &t, &why), YN_ETRAILING);
+	yn_test_hex(trip_hex, rec, YN_TRIPREC_LEN);
+	rec[YN_TRIPREC_LEN] = 0;
+	assert_int_equal(yn_triprec_decode(rec, sizeof(rec), &t, &why), YN_ETRAILING);
 	assert_non_null(strstr(why, "after"));
 }
 
@@ -108,8 +108,8 @@ static void test_trip_bad_fields_refused(void **state)
 		{ 14, 0x03, YN_ERANGE, "direction" },
 		{ 15, 0x01, YN_EFORMAT, "reserved" },
 	};
-	uint8_t rec[YN_TRIP_LEN];
-	struct yn_trip t;
+	uint8_t rec[YN_TRIPREC_LEN];
+	struct yn_triprec t;
 	const char *why;
 	size_t i;
 
@@ -118,75 +118,75 @@ static void test_trip_bad_fields_refused(void **state)
 		yn_test_hex(trip_hex, rec, sizeof(rec));
 		rec[cases[i].off] = cases[i].val;
 		why = NULL;
-		assert_int_equal(yn_trip_decode(rec, sizeof(rec), &t, &why), cases[i].code);
+		assert_int_equal(yn_triprec_decode(rec, sizeof(rec), &t, &why), cases[i].code);
 		assert_non_null(why);
 		assert_non_null(strstr(why, cases[i].field));
 	}
 	/* time 0 */
 	yn_test_hex(trip_hex, rec, sizeof(rec));
 	memset(rec + 2, 0, 4);
-	assert_int_equal(yn_trip_decode(rec, sizeof(rec), &t, &why), YN_ERANGE);
+	assert_int_equal(yn_triprec_decode(rec, sizeof(rec), &t, &why), YN_ERANGE);
 	assert_non_null(strstr(why, "time"));
 }
 
 static void test_trip_encode_refuses_bad_struct(void **state)
 {
-	struct yn_trip t = example_trip();
-	uint8_t out[YN_TRIP_LEN];
+	struct yn_triprec t = example_trip();
+	uint8_t out[YN_TRIPREC_LEN];
 	size_t n = 99;
 
 	(void)state;
 	t.kind = 9;
-	assert_int_equal(yn_trip_encode(&t, out, sizeof(out), &n, NULL), YN_ERANGE);
+	assert_int_equal(yn_triprec_encode(&t, out, sizeof(out), &n, NULL), YN_ERANGE);
 	assert_int_equal(n, 0);
 	t = example_trip();
-	assert_int_equal(yn_trip_encode(&t, out, YN_TRIP_LEN - 1, &n, NULL), YN_ENOSPC);
+	assert_int_equal(yn_triprec_encode(&t, out, YN_TRIPREC_LEN - 1, &n, NULL), YN_ENOSPC);
 }
 
 static void test_benefit_worked_example_bytes(void **state)
 {
-	struct yn_benefit b = example_benefit(), back;
-	uint8_t want[YN_BENEFIT_LEN], out[YN_BENEFIT_LEN];
+	struct yn_benefitrec b = example_benefit(), back;
+	uint8_t want[YN_BENEFITREC_LEN], out[YN_BENEFITREC_LEN];
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(yn_test_hex(benefit_hex, want, sizeof(want)), YN_BENEFIT_LEN);
-	assert_int_equal(yn_benefit_encode(&b, out, sizeof(out), &n, NULL), 0);
-	assert_int_equal(n, YN_BENEFIT_LEN);
-	assert_memory_equal(out, want, YN_BENEFIT_LEN);
-	assert_int_equal(yn_benefit_decode(want, sizeof(want), &back, NULL), 0);
+	assert_int_equal(yn_test_hex(benefit_hex, want, sizeof(want)), YN_BENEFITREC_LEN);
+	assert_int_equal(yn_benefitrec_encode(&b, out, sizeof(out), &n, NULL), 0);
+	assert_int_equal(n, YN_BENEFITREC_LEN);
+	assert_memory_equal(out, want, YN_BENEFITREC_LEN);
+	assert_int_equal(yn_benefitrec_decode(want, sizeof(want), &back, NULL), 0);
 	assert_memory_equal(&back, &b, sizeof(b));
 }
 
 static void test_benefit_fresh_card_is_version_and_zeros(void **state)
 {
-	struct yn_benefit b, back;
-	uint8_t out[YN_BENEFIT_LEN], want[YN_BENEFIT_LEN] = { 0x01 };
+	struct yn_benefitrec b, back;
+	uint8_t out[YN_BENEFITREC_LEN], want[YN_BENEFITREC_LEN] = { 0x01 };
 	size_t n = 0;
 
 	(void)state;
 	memset(&b, 0, sizeof(b));
-	assert_int_equal(yn_benefit_encode(&b, out, sizeof(out), &n, NULL), 0);
+	assert_int_equal(yn_benefitrec_encode(&b, out, sizeof(out), &n, NULL), 0);
 	assert_memory_equal(out, want, sizeof(want));
-	assert_int_equal(yn_benefit_decode(out, n, &back, NULL), 0);
+	assert_int_equal(yn_benefitrec_decode(out, n, &back, NULL), 0);
 	assert_int_equal(back.last_meal, 0);
 }
 
 static void test_benefit_truncated_trailing_version(void **state)
 {
-	uint8_t st[YN_BENEFIT_LEN + 1];
-	struct yn_benefit b;
+	uint8_t st[YN_BENEFITREC_LEN + 1];
+	struct yn_benefitrec b;
 	const char *why;
 	size_t i;
 
 	(void)state;
-	yn_test_hex(benefit_hex, st, YN_BENEFIT_LEN);
-	for (i = 0; i < YN_BENEFIT_LEN; i++)
-		assert_int_equal(yn_benefit_decode(st, i, &b, NULL), YN_ETRUNC);
-	st[YN_BENEFIT_LEN] = 0;
-	assert_int_equal(yn_benefit_decode(st, sizeof(st), &b, NULL), YN_ETRAILING);
+	yn_test_hex(benefit_hex, st, YN_BENEFITREC_LEN);
+	for (i = 0; i < YN_BENEFITREC_LEN; i++)
+		assert_int_equal(yn_benefitrec_decode(st, i, &b, NULL), YN_ETRUNC);
+	st[YN_BENEFITREC_LEN] = 0;
+	assert_int_equal(yn_benefitrec_decode(st, sizeof(st), &b, NULL), YN_ETRAILING);
 	st[0] = 2;
-	assert_int_equal(yn_benefit_decode(st, YN_BENEFIT_LEN, &b, &why), YN_EVERSION);
+	assert_int_equal(yn_benefitrec_decode(st, YN_BENEFITREC_LEN, &b, &why), YN_EVERSION);
 	assert_non_null(strstr(why, "version"));
 	assert_int_equal(b.meal_count, 0);
 }
@@ -205,8 +205,8 @@ static void test_benefit_bad_dates_and_reserved_refused(void **state)
 		{ 15, 0xF0, "last_service" },	/* not BCD */
 		{ 31, 0x01, "reserved" },
 	};
-	uint8_t st[YN_BENEFIT_LEN];
-	struct yn_benefit b;
+	uint8_t st[YN_BENEFITREC_LEN];
+	struct yn_benefitrec b;
 	const char *why;
 	size_t i;
 
@@ -215,7 +215,7 @@ static void test_benefit_bad_dates_and_reserved_refused(void **state)
 		yn_test_hex(benefit_hex, st, sizeof(st));
 		st[cases[i].off] = cases[i].val;
 		why = NULL;
-		assert_int_equal(yn_benefit_decode(st, sizeof(st), &b, &why), YN_EFORMAT);
+		assert_int_equal(yn_benefitrec_decode(st, sizeof(st), &b, &why), YN_EFORMAT);
 		assert_non_null(why);
 		assert_non_null(strstr(why, cases[i].field));
 	}
@@ -223,11 +223,11 @@ static void test_benefit_bad_dates_and_reserved_refused(void **state)
 	yn_test_hex(benefit_hex, st, sizeof(st));
 	st[16] = 0x02;
 	st[17] = 0x30;
-	assert_int_equal(yn_benefit_decode(st, sizeof(st), &b, &why), YN_EFORMAT);
+	assert_int_equal(yn_benefitrec_decode(st, sizeof(st), &b, &why), YN_EFORMAT);
 	assert_non_null(strstr(why, "last_service"));
 	/* ... and 2026-12-30 is. */
 	st[16] = 0x12;
-	assert_int_equal(yn_benefit_decode(st, sizeof(st), &b, &why), 0);
+	assert_int_equal(yn_benefitrec_decode(st, sizeof(st), &b, &why), 0);
 	assert_int_equal(b.last_service, 20261230);
 }
 
@@ -237,31 +237,31 @@ static void test_date_rules(void **state)
 	char buf[11];
 
 	(void)state;
-	assert_true(yn_date_valid(20240229));
-	assert_false(yn_date_valid(20230229));
-	assert_false(yn_date_valid(21000228));	/* past 2099 */
-	assert_false(yn_date_valid(18991231));
-	assert_false(yn_date_valid(20241301));
-	assert_false(yn_date_valid(20240100));
-	assert_int_equal(yn_date_to_days(19700101), 0);
-	assert_int_equal(yn_date_to_days(19560314), -5041);
-	assert_int_equal(yn_date_from_days(-5041), 19560314);
-	assert_int_equal(yn_date_from_days(yn_date_to_days(20991231) + 1), 0);
+	assert_true(yn_ymd_valid(20240229));
+	assert_false(yn_ymd_valid(20230229));
+	assert_false(yn_ymd_valid(21000228));	/* past 2099 */
+	assert_false(yn_ymd_valid(18991231));
+	assert_false(yn_ymd_valid(20241301));
+	assert_false(yn_ymd_valid(20240100));
+	assert_int_equal(yn_ymd_to_days(19700101), 0);
+	assert_int_equal(yn_ymd_to_days(19560314), -5041);
+	assert_int_equal(yn_ymd_from_days(-5041), 19560314);
+	assert_int_equal(yn_ymd_from_days(yn_ymd_to_days(20991231) + 1), 0);
 	/* 2026-11-29T02:00:00Z is 10:00 in Shenzhen; 15:59:59Z is 23:59:59. */
-	assert_int_equal(yn_date_from_unix(1795917600), 20261129);
-	assert_int_equal(yn_date_from_unix(1795967999), 20261129);
-	assert_int_equal(yn_date_from_unix(1795968000), 20261130);
-	assert_int_equal(yn_date_to_unix(20261130), 1795968000);
-	assert_int_equal(yn_date_age(19560314, 20260313), 69);
-	assert_int_equal(yn_date_age(19560314, 20260314), 70);
-	assert_int_equal(yn_date_age(19600229, 20200228), 59);
-	assert_int_equal(yn_date_age(19600229, 20210301), 61);
-	assert_int_equal(yn_date_parse("1956-03-14", &d), 0);
+	assert_int_equal(yn_ymd_from_unix(1795917600), 20261129);
+	assert_int_equal(yn_ymd_from_unix(1795967999), 20261129);
+	assert_int_equal(yn_ymd_from_unix(1795968000), 20261130);
+	assert_int_equal(yn_ymd_to_unix(20261130), 1795968000);
+	assert_int_equal(yn_ymd_age(19560314, 20260313), 69);
+	assert_int_equal(yn_ymd_age(19560314, 20260314), 70);
+	assert_int_equal(yn_ymd_age(19600229, 20200228), 59);
+	assert_int_equal(yn_ymd_age(19600229, 20210301), 61);
+	assert_int_equal(yn_ymd_parse("1956-03-14", &d), 0);
 	assert_int_equal(d, 19560314);
-	assert_int_equal(yn_date_parse("1956-3-14", &d), YN_EFORMAT);
-	assert_int_equal(yn_date_parse("1956-02-30", &d), YN_ERANGE);
-	assert_int_equal(yn_date_parse("1956-03-14 ", &d), YN_EFORMAT);
-	yn_date_format(20261129, buf);
+	assert_int_equal(yn_ymd_parse("1956-3-14", &d), YN_EFORMAT);
+	assert_int_equal(yn_ymd_parse("1956-02-30", &d), YN_ERANGE);
+	assert_int_equal(yn_ymd_parse("1956-03-14 ", &d), YN_EFORMAT);
+	yn_ymd_format(20261129, buf);
 	assert_string_equal(buf, "2026-11-29");
 }
 
@@ -276,20 +276,20 @@ static void test_date_bcd_refuses_hex_digits(void **state)
 
 	(void)state;
 	yn_rd_init(&r, good, 3);
-	assert_int_equal(yn_date_get_bcd(&r, &d), YN_ETRUNC);
+	assert_int_equal(yn_ymd_get_bcd(&r, &d), YN_ETRUNC);
 	assert_int_equal(r.off, 0);
 	yn_rd_init(&r, bad, 4);
-	assert_int_equal(yn_date_get_bcd(&r, &d), YN_EFORMAT);
+	assert_int_equal(yn_ymd_get_bcd(&r, &d), YN_EFORMAT);
 	assert_int_equal(r.off, 0);
 	assert_int_equal(d, 7);
 	yn_rd_init(&r, good, 4);
-	assert_int_equal(yn_date_get_bcd(&r, &d), 0);
+	assert_int_equal(yn_ymd_get_bcd(&r, &d), 0);
 	assert_int_equal(d, 19560314);
 	yn_wr_init(&w, out, sizeof(out));
-	assert_int_equal(yn_date_put_bcd(&w, 19560314), 0);
+	assert_int_equal(yn_ymd_put_bcd(&w, 19560314), 0);
 	assert_memory_equal(out, good, 4);
 	yn_wr_init(&w, out, sizeof(out));
-	assert_int_equal(yn_date_put_bcd(&w, 100000000u), YN_ERANGE);
+	assert_int_equal(yn_ymd_put_bcd(&w, 100000000u), YN_ERANGE);
 }
 
 int main(void)

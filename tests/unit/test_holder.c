@@ -75,9 +75,9 @@ static struct yn_holder example_holder(void)
 	h.serial = 12345678;
 	yn_test_hex(ex_uid, h.uid, sizeof(h.uid));
 	h.birth = 19560314;
-	h.residency = YN_RES_HUKOU;
-	h.district = YN_DIST_FUTIAN;
-	h.categories = YN_CAT_DIBAO | YN_CAT_DISABILITY;
+	h.residency = YN_HRES_HUKOU;
+	h.district = YN_HDIST_FUTIAN;
+	h.categories = YN_HCAT_DIBAO | YN_HCAT_DISABILITY;
 	h.not_before = 20261201;
 	h.not_after = 20311130;
 	yn_test_hex(ex_keyid, h.issuer_key_id, sizeof(h.issuer_key_id));
@@ -363,13 +363,13 @@ static void test_decode_accepts_each_enum_value(void **state)
 	struct yn_holder h;
 	unsigned v;
 
-	for (v = YN_DIST_FUTIAN; v <= YN_DIST_MAX; v++) {
+	for (v = YN_HDIST_FUTIAN; v <= YN_HDIST_MAX; v++) {
 		memcpy(buf, fx->file, sizeof(buf));
 		buf[21] = (uint8_t)v;
 		assert_int_equal(yn_holder_decode(buf, sizeof(buf), &h, NULL), 0);
 		assert_int_equal(h.district, v);
 	}
-	for (v = YN_RES_RESIDENT; v <= YN_RES_MAX; v++) {
+	for (v = YN_HRES_RESIDENT; v <= YN_HRES_MAX; v++) {
 		memcpy(buf, fx->file, sizeof(buf));
 		buf[20] = (uint8_t)v;
 		buf[21] = 0;
@@ -380,7 +380,7 @@ static void test_decode_accepts_each_enum_value(void **state)
 	buf[22] = 0x00;
 	buf[23] = 0x3F;
 	assert_int_equal(yn_holder_decode(buf, sizeof(buf), &h, NULL), 0);
-	assert_int_equal(h.categories, YN_CAT_ALL);
+	assert_int_equal(h.categories, YN_HCAT_ALL);
 }
 
 static void test_encode_refuses_small_buffer(void **state)
@@ -513,20 +513,20 @@ static void test_names_and_codes(void **state)
 	uint16_t bit = 0;
 
 	(void)state;
-	assert_string_equal(yn_district_name(YN_DIST_FUTIAN), "futian");
-	assert_string_equal(yn_district_zh(YN_DIST_SHENSHAN), "深汕");
-	assert_null(yn_district_name(12));
-	assert_int_equal(yn_district_lookup("龙华", &c), 0);
-	assert_int_equal(c, YN_DIST_LONGHUA);
-	assert_int_equal(yn_district_lookup("Bao'an", &c), 0);
-	assert_int_equal(c, YN_DIST_BAOAN);
-	assert_int_equal(yn_district_lookup("dongguan", &c), YN_ENOENT);
-	assert_int_equal(yn_residency_lookup("macao", &c), 0);
-	assert_int_equal(c, YN_RES_MACAO);
-	assert_int_equal(yn_category_lookup("低保边缘", &bit), 0);
-	assert_int_equal(bit, YN_CAT_DIBAO_EDGE);
-	assert_int_equal(yn_category_lookup("rich", &bit), YN_ENOENT);
-	assert_string_equal(yn_category_name(0), "tekun");
+	assert_string_equal(yn_holder_district_name(YN_HDIST_FUTIAN), "futian");
+	assert_string_equal(yn_holder_district_zh(YN_HDIST_SHENSHAN), "深汕");
+	assert_null(yn_holder_district_name(12));
+	assert_int_equal(yn_holder_district_lookup("龙华", &c), 0);
+	assert_int_equal(c, YN_HDIST_LONGHUA);
+	assert_int_equal(yn_holder_district_lookup("Bao'an", &c), 0);
+	assert_int_equal(c, YN_HDIST_BAOAN);
+	assert_int_equal(yn_holder_district_lookup("dongguan", &c), YN_ENOENT);
+	assert_int_equal(yn_holder_residency_lookup("macao", &c), 0);
+	assert_int_equal(c, YN_HRES_MACAO);
+	assert_int_equal(yn_holder_category_lookup("低保边缘", &bit), 0);
+	assert_int_equal(bit, YN_HCAT_DIBAO_EDGE);
+	assert_int_equal(yn_holder_category_lookup("rich", &bit), YN_ENOENT);
+	assert_string_equal(yn_holder_category_name(0), "tekun");
 }
 
 static void test_app_layout_constants(void **state)

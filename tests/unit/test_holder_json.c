@@ -35,9 +35,9 @@ static void test_documented_example_parses_to_worked_example(void **state)
 	assert_true(h.serial == 12345678);
 	assert_memory_equal(h.uid, uid, 7);
 	assert_int_equal(h.birth, 19560314);
-	assert_int_equal(h.residency, YN_RES_HUKOU);
-	assert_int_equal(h.district, YN_DIST_FUTIAN);
-	assert_int_equal(h.categories, YN_CAT_DIBAO | YN_CAT_DISABILITY);
+	assert_int_equal(h.residency, YN_HRES_HUKOU);
+	assert_int_equal(h.district, YN_HDIST_FUTIAN);
+	assert_int_equal(h.categories, YN_HCAT_DIBAO | YN_HCAT_DISABILITY);
 	assert_int_equal(h.not_before, 20261201);
 	assert_int_equal(h.not_after, 20311130);
 	assert_true(h.issued_at == NOW);
@@ -57,7 +57,7 @@ static void test_defaults_issue_time_and_not_before(void **state)
 	assert_int_equal(yn_holder_json_parse(j, strlen(j), NOW, &h, err, sizeof(err)), 0);
 	assert_true(h.issued_at == NOW);
 	assert_int_equal(h.not_before, 20261129);	/* the issue date in Shenzhen */
-	assert_int_equal(h.district, YN_DIST_NONE);
+	assert_int_equal(h.district, YN_HDIST_NONE);
 	assert_int_equal(h.categories, 0);
 	assert_int_equal(h.uid[0], 0);	/* taken from the card at issue */
 }
@@ -74,8 +74,8 @@ static void test_chinese_names_accepted(void **state)
 	(void)state;
 	assert_int_equal(yn_holder_json_parse(j, strlen(j), NOW, &h, err, sizeof(err)), 0);
 	assert_true(h.serial == UINT64_MAX);
-	assert_int_equal(h.district, YN_DIST_DAPENG);
-	assert_int_equal(h.categories, YN_CAT_TEKUN | YN_CAT_SANSHU_WULAO);
+	assert_int_equal(h.district, YN_HDIST_DAPENG);
+	assert_int_equal(h.categories, YN_HCAT_TEKUN | YN_HCAT_SANSHU_WULAO);
 }
 
 struct bad {

@@ -115,7 +115,7 @@ static void test_generate_keys_are_distinct_and_loadable(void **state)
 	uint8_t k[YN_APP_NKEYS][16], id1[8], id2[8], zero[YN_SYSID_LEN] = { 0 };
 	unsigned i, j;
 
-	assert_int_equal(yn_keyset_load(fx->full, YN_ROLE_ALL, &ks), 0);
+	assert_int_equal(yn_keyset_load(fx->full, YN_KEYROLE_ALL, &ks), 0);
 	for (i = 0; i < YN_APP_NKEYS; i++) {
 		assert_non_null(ks.master[i]);
 		assert_int_equal(yn_aeskey_bytes(ks.master[i], k[i]), 0);
@@ -155,13 +155,13 @@ static void test_generate_into_empty_dir_with_given_sysid(void **state)
 	assert_int_equal(mkdir(dir, 0755), 0);
 	assert_int_equal(yn_keyset_generate(dir, sysid, err, sizeof(err)), 0);
 	assert_int_equal(mode_of(fx->tmp, "empty"), 0700);
-	assert_int_equal(yn_keyset_load(dir, YN_ROLE_GATE, &ks), 0);
+	assert_int_equal(yn_keyset_load(dir, YN_KEYROLE_GATE, &ks), 0);
 	assert_memory_equal(ks.sysid, sysid, YN_SYSID_LEN);
 	yn_keyset_free(&ks);
 }
 
 struct role_case {
-	enum yn_role role;
+	enum yn_keyrole role;
 	const char *files;
 	const char *masters;	/* '1' where the role holds the master of key i */
 };
@@ -170,16 +170,16 @@ static void test_export_each_role_gets_its_files(void **state)
 {
 	struct fx *fx = *state;
 	static const struct role_case cases[] = {
-		{ YN_ROLE_GATE, "aes1-read.key aes2-trip-write.key denylist.pub issuer.pub system-id",
+		{ YN_KEYROLE_GATE, "aes1-read.key aes2-trip-write.key denylist.pub issuer.pub system-id",
 		  "01100" },
-		{ YN_ROLE_CANTEEN,
+		{ YN_KEYROLE_CANTEEN,
 		  "aes1-read.key aes3-benefit-debit.key denylist.pub issuer.pub system-id", "01010" },
-		{ YN_ROLE_SERVICE,
+		{ YN_KEYROLE_SERVICE,
 		  "aes1-read.key aes3-benefit-debit.key denylist.pub issuer.pub system-id", "01010" },
-		{ YN_ROLE_DESK,
+		{ YN_KEYROLE_DESK,
 		  "aes0-app-master.key aes1-read.key aes2-trip-write.key aes3-benefit-debit.key "
 		  "aes4-credit.key denylist.pub issuer.key issuer.pub system-id", "11111" },
-		{ YN_ROLE_BACKOFFICE, "denylist.key denylist.pub issuer.pub", "00000" },
+		{ YN_KEYROLE_BACKOFFICE, "denylist.key denylist.pub issuer.pub", "00000" },
 	};
 	struct yn_keyset ks, all;
 	char dst[600], names[1024], err[512];
@@ -187,9 +187,9 @@ static void test_export_each_role_gets_its_files(void **state)
 	size_t i;
 	unsigned k;
 
-	assert_int_equal(yn_keyset_load(fx->full, YN_ROLE_ALL, &all), 0);
+	assert_int_equal(yn_keyset_load(fx->full, YN_KEYROLE_ALL, &all), 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(dst, sizeof(dst), "%s/export-%s", fx->tmp, yn_role_name(cases[i].role));
+		snprintf(dst, sizeof(dst), "%s/export-%s", fx->tmp, yn_keyrole_name(cases[i].role));
 		err[0] = '\0';
 		assert_int_equal(yn_keyset_export(fx->full, cases[i].role, dst, err, sizeof(err)), 0);
 		listing(dst, names, sizeof(names));
@@ -198,7 +198,7 @@ static void test_export_each_role_gets_its_files(void **state)
 		assert_int_equal(yn_keyset_load(dst, cases[i].role, &ks), 0);
 		for (k = 0; k < YN_APP_NKEYS; k++) {
 			assert_int_equal(ks.master[k] != NULL, cases[i].masters[k] == '1');
-			assert_int_equal(yn_role_has_key(cases[i].role, k), cases[i].masters[k] == '1');
+			assert_int_equal(yn_keyrole_has_key(cases[i].role, k), cases[i].masters[k] == '1');
 			if (ks.master[k] == NULL)
 				continue;
 			/* The very same key as in the full set. */
@@ -207,15 +207,15 @@ static void test_export_each_role_gets_its_files(void **state)
 			assert_memory_equal(a, b, 16);
 			assert_int_equal(mode_of(dst, yn_keyset_aes_file(k)), 0600);
 		}
-		assert_int_equal(ks.issuer_priv != NULL, cases[i].role == YN_ROLE_DESK);
-		assert_int_equal(ks.denylist_priv != NULL, cases[i].role == YN_ROLE_BACKOFFICE);
+		assert_int_equal(ks.issuer_priv != NULL, cases[i].role == YN_KEYROLE_DESK);
+		assert_int_equal(ks.denylist_priv != NULL, cases[i].role == YN_KEYROLE_BACKOFFICE);
 		assert_non_null(ks.issuer_pub);
 		assert_non_null(ks.denylist_pub);
 		/* Another role's secrets are not there. */
-		if (cases[i].role != YN_ROLE_DESK) {
+		if (cases[i].role != YN_KEYROLE_DESK) {
 			struct yn_keyset desk;
 
-			assert_int_equal(yn_keyset_load(dst, YN_ROLE_DESK, &desk), YN_ENOENT);
+			assert_int_equal(yn_keyset_load(dst, YN_KEYROLE_DESK, &desk), YN_ENOENT);
 			assert_non_null(strstr(desk.err, dst));
 		}
 		yn_keyset_free(&ks);
@@ -230,7 +230,7 @@ static void test_export_refuses_existing_target(void **state)
 	struct fx *fx = *state;
 	char err[512] = "";
 
-	assert_int_equal(yn_keyset_export(fx->full, YN_ROLE_GATE, fx->full, err, sizeof(err)),
+	assert_int_equal(yn_keyset_export(fx->full, YN_KEYROLE_GATE, fx->full, err, sizeof(err)),
 			 YN_EEXIST);
 	assert_non_null(strstr(err, fx->full));
 }
@@ -258,7 +258,7 @@ static void test_load_refuses_group_or_world_readable_secret(void **state)
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		for (j = 0; j < sizeof(modes) / sizeof(modes[0]); j++) {
 			assert_int_equal(chmod(path, modes[j]), 0);
-			assert_int_equal(yn_keyset_load(dir, YN_ROLE_DESK, &ks), YN_EKEYPERM);
+			assert_int_equal(yn_keyset_load(dir, YN_KEYROLE_DESK, &ks), YN_EKEYPERM);
 			assert_non_null(strstr(ks.err, path));
 			assert_non_null(strstr(ks.err, "chmod 600"));
 			assert_null(ks.master[0]);
@@ -270,16 +270,16 @@ static void test_load_refuses_group_or_world_readable_secret(void **state)
 	 * but the trip-write key's does. */
 	snprintf(path, sizeof(path), "%s/issuer.key", dir);
 	assert_int_equal(chmod(path, 0644), 0);
-	assert_int_equal(yn_keyset_load(dir, YN_ROLE_GATE, &ks), 0);
+	assert_int_equal(yn_keyset_load(dir, YN_KEYROLE_GATE, &ks), 0);
 	yn_keyset_free(&ks);
-	assert_int_equal(yn_keyset_load(dir, YN_ROLE_DESK, &ks), YN_EKEYPERM);
+	assert_int_equal(yn_keyset_load(dir, YN_KEYROLE_DESK, &ks), YN_EKEYPERM);
 	assert_int_equal(chmod(path, 0600), 0);
 	/* The directory itself. */
 	assert_int_equal(chmod(dir, 0777), 0);
-	assert_int_equal(yn_keyset_load(dir, YN_ROLE_GATE, &ks), YN_EKEYPERM);
+	assert_int_equal(yn_keyset_load(dir, YN_KEYROLE_GATE, &ks), YN_EKEYPERM);
 	assert_non_null(strstr(ks.err, "chmod 700"));
 	assert_int_equal(chmod(dir, 0700), 0);
-	assert_int_equal(yn_keyset_load(dir, YN_ROLE_GATE, &ks), 0);
+	assert_int_equal(yn_keyset_load(dir, YN_KEYROLE_GATE, &ks), 0);
 	yn_keyset_free(&ks);
 }
 
@@ -294,15 +294,15 @@ static void test_load_refuses_missing_or_bad_files_naming_them(void **state)
 	copy_set(fx->full, dir);
 	snprintf(path, sizeof(path), "%s/aes3-benefit-debit.key", dir);
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(yn_keyset_load(dir, YN_ROLE_GATE, &ks), 0);	/* not a gate key */
+	assert_int_equal(yn_keyset_load(dir, YN_KEYROLE_GATE, &ks), 0);	/* not a gate key */
 	yn_keyset_free(&ks);
-	assert_int_equal(yn_keyset_load(dir, YN_ROLE_CANTEEN, &ks), YN_ENOENT);
+	assert_int_equal(yn_keyset_load(dir, YN_KEYROLE_CANTEEN, &ks), YN_ENOENT);
 	assert_non_null(strstr(ks.err, path));
 	assert_non_null(strstr(ks.err, "missing"));
 
 	snprintf(path, sizeof(path), "%s/issuer.pub", dir);
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(yn_keyset_load(dir, YN_ROLE_GATE, &ks), YN_ENOENT);
+	assert_int_equal(yn_keyset_load(dir, YN_KEYROLE_GATE, &ks), YN_ENOENT);
 	assert_non_null(strstr(ks.err, path));
 
 	snprintf(path, sizeof(path), "%s/system-id", dir);
@@ -310,10 +310,10 @@ static void test_load_refuses_missing_or_bad_files_naming_them(void **state)
 	assert_non_null(f);
 	fputs("00112233\n", f);
 	fclose(f);
-	assert_int_equal(yn_keyset_load(dir, YN_ROLE_GATE, &ks), YN_EBADKEY);
+	assert_int_equal(yn_keyset_load(dir, YN_KEYROLE_GATE, &ks), YN_EBADKEY);
 	assert_non_null(strstr(ks.err, path));
 
-	assert_int_equal(yn_keyset_load("/nonexistent/keys", YN_ROLE_GATE, &ks), YN_ENOENT);
+	assert_int_equal(yn_keyset_load("/nonexistent/keys", YN_KEYROLE_GATE, &ks), YN_ENOENT);
 	assert_non_null(strstr(ks.err, "/nonexistent/keys"));
 }
 
@@ -352,7 +352,7 @@ static void test_card_keys_from_loaded_set_match_worked_example(void **state)
 	fclose(f);
 	yn_test_hex("041A2B3C4D5E80", uid, sizeof(uid));
 
-	assert_int_equal(yn_keyset_load(dir, YN_ROLE_DESK, &ks), 0);
+	assert_int_equal(yn_keyset_load(dir, YN_KEYROLE_DESK, &ks), 0);
 	for (i = 0; i < YN_APP_NKEYS; i++) {
 		yn_test_hex(cardkey[i], want, sizeof(want));
 		assert_int_equal(yn_keyset_card_key(&ks, i, uid, key), 0);
@@ -362,7 +362,7 @@ static void test_card_keys_from_loaded_set_match_worked_example(void **state)
 	yn_keyset_free(&ks);
 
 	/* A gate derives keys 1 and 2 only. */
-	assert_int_equal(yn_keyset_load(dir, YN_ROLE_GATE, &ks), 0);
+	assert_int_equal(yn_keyset_load(dir, YN_KEYROLE_GATE, &ks), 0);
 	yn_test_hex(cardkey[2], want, sizeof(want));
 	assert_int_equal(yn_keyset_card_key(&ks, YN_KEY_TRIP, uid, key), 0);
 	assert_memory_equal(key, want, 16);
@@ -382,14 +382,14 @@ static void test_desk_signs_and_gate_verifies(void **state)
 	char dir[600], err[512];
 
 	snprintf(dir, sizeof(dir), "%s/gate2", fx->tmp);
-	assert_int_equal(yn_keyset_export(fx->full, YN_ROLE_GATE, dir, err, sizeof(err)), 0);
-	assert_int_equal(yn_keyset_load(fx->full, YN_ROLE_DESK, &desk), 0);
-	assert_int_equal(yn_keyset_load(dir, YN_ROLE_GATE, &gate), 0);
+	assert_int_equal(yn_keyset_export(fx->full, YN_KEYROLE_GATE, dir, err, sizeof(err)), 0);
+	assert_int_equal(yn_keyset_load(fx->full, YN_KEYROLE_DESK, &desk), 0);
+	assert_int_equal(yn_keyset_load(dir, YN_KEYROLE_GATE, &gate), 0);
 	memset(&h, 0, sizeof(h));
 	h.serial = 42;
 	yn_test_hex("04112233445566", h.uid, sizeof(h.uid));
 	h.birth = 19500101;
-	h.residency = YN_RES_TAIWAN;
+	h.residency = YN_HRES_TAIWAN;
 	h.not_before = 20260101;
 	h.not_after = 20301231;
 	h.issued_at = 1767225600;
@@ -446,14 +446,14 @@ static void test_cli_generate_export_check(void **state)
 
 static void test_role_names(void **state)
 {
-	enum yn_role r = YN_ROLE_ALL;
+	enum yn_keyrole r = YN_KEYROLE_ALL;
 
 	(void)state;
-	assert_int_equal(yn_role_parse("canteen", &r), 0);
-	assert_int_equal(r, YN_ROLE_CANTEEN);
-	assert_int_equal(yn_role_parse("Gate", &r), YN_ENOENT);
-	assert_string_equal(yn_role_name(YN_ROLE_BACKOFFICE), "backoffice");
-	assert_null(yn_role_name((enum yn_role)0));
+	assert_int_equal(yn_keyrole_parse("canteen", &r), 0);
+	assert_int_equal(r, YN_KEYROLE_CANTEEN);
+	assert_int_equal(yn_keyrole_parse("Gate", &r), YN_ENOENT);
+	assert_string_equal(yn_keyrole_name(YN_KEYROLE_BACKOFFICE), "backoffice");
+	assert_null(yn_keyrole_name((enum yn_keyrole)0));
 	assert_null(yn_keyset_aes_file(5));
 }
 
