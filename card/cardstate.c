@@ -128,6 +128,10 @@ static int benefit_check(const struct yn_benefitrec *b, const char **why)
 {
 	if (!date_or_zero(b->last_meal))
 		return fail(why, "last_meal: not a calendar date", YN_EFORMAT);
+	if (b->last_meal == 0 && b->meals_on_last != 0)
+		return fail(why, "meals_on_last: not 0 although there was no meal", YN_ERANGE);
+	if (b->last_meal != 0 && b->meals_on_last == 0)
+		return fail(why, "meals_on_last: 0 although last_meal is set", YN_ERANGE);
 	if (!date_or_zero(b->last_service))
 		return fail(why, "last_service: not a calendar date", YN_EFORMAT);
 	return 0;
@@ -136,7 +140,7 @@ static int benefit_check(const struct yn_benefitrec *b, const char **why)
 /*
  * Benefit state version 1, card-format.md §7 (big-endian):
  *   0  u8    version (1)
- *   1  u8    reserved, 0
+ *   1  u8    meals on the last_meal date (0 when last_meal is 0)
  *   2  bcd4  last subsidised meal date (0 = never)
  *   6  u32   meal count
  *   10 u32   subsidy total, fen
@@ -163,7 +167,8 @@ int yn_benefitrec_encode(const struct yn_benefitrec *b, uint8_t *out, size_t cap
 	if (cap < YN_BENEFITREC_LEN)
 		return fail(why, "benefit: output buffer too small", YN_ENOSPC);
 	yn_wr_init(&w, out, cap);
-	if ((r = yn_wr_u8(&w, YN_BENEFITREC_VERSION)) != 0 || (r = yn_wr_u8(&w, 0)) != 0 ||
+	if ((r = yn_wr_u8(&w, YN_BENEFITREC_VERSION)) != 0 ||
+	    (r = yn_wr_u8(&w, b->meals_on_last)) != 0 ||
 	    (r = yn_ymd_put_bcd(&w, b->last_meal)) != 0 ||
 	    (r = yn_wr_u32be(&w, b->meal_count)) != 0 ||
 	    (r = yn_wr_u32be(&w, b->subsidy_total)) != 0 ||
@@ -182,7 +187,7 @@ int yn_benefitrec_decode(const uint8_t *buf, size_t len, struct yn_benefitrec *b
 {
 	const char *why_s = NULL;
 	struct yn_rd rd;
-	uint8_t version, res1;
+	uint8_t version;
 	uint16_t res2;
 	int r;
 
@@ -200,7 +205,7 @@ int yn_benefitrec_decode(const uint8_t *buf, size_t len, struct yn_benefitrec *b
 		why_s = "benefit version: unknown";
 		goto out;
 	}
-	RDX("benefit state", yn_rd_u8(&rd, &res1), "reserved");
+	RDX("benefit state", yn_rd_u8(&rd, &b->meals_on_last), "meals_on_last");
 	RDX("benefit state", yn_ymd_get_bcd(&rd, &b->last_meal), "last_meal");
 	RDX("benefit state", yn_rd_u32be(&rd, &b->meal_count), "meal_count");
 	RDX("benefit state", yn_rd_u32be(&rd, &b->subsidy_total), "subsidy_total");
@@ -213,9 +218,9 @@ int yn_benefitrec_decode(const uint8_t *buf, size_t len, struct yn_benefitrec *b
 		why_s = "benefit state: bytes after the state";
 		goto out;
 	}
-	if (res1 != 0 || res2 != 0) {
+	if (res2 != 0) {
 		r = YN_EFORMAT;
-		why_s = "benefit reserved bytes: not 0";
+		why_s = "benefit reserved bytes 30-31: not 0";
 		goto out;
 	}
 	r = benefit_check(b, &why_s);

@@ -52,6 +52,7 @@ int yn_triprec_decode(const uint8_t *buf, size_t len, struct yn_triprec *t, cons
 
 struct yn_benefitrec {
 	uint32_t last_meal;	/* date of the last subsidised meal, 0 = never */
+	uint8_t meals_on_last;	/* subsidised meals on that date (1.. ; 0 if never) */
 	uint32_t meal_count;	/* subsidised meals since issue */
 	uint32_t subsidy_total;	/* subsidy granted since issue, fen (0.01 yuan) */
 	uint32_t last_service;	/* date of the last home-care service, 0 = never */
@@ -61,14 +62,14 @@ struct yn_benefitrec {
 };
 
 /* 32 bytes into out (cap >= YN_BENEFITREC_LEN).  YN_EFORMAT for a date that is
- * neither 0 nor a calendar date (*why names it), YN_ENOSPC; out zeroed on
- * failure.  A freshly personalised card holds the encoding of an all-zero
+ * neither 0 nor a calendar date, YN_ERANGE for meals_on_last inconsistent
+ * with last_meal (*why names the field), YN_ENOSPC; out zeroed on failure.  A freshly personalised card holds the encoding of an all-zero
  * struct. */
 int yn_benefitrec_encode(const struct yn_benefitrec *b, uint8_t *out, size_t cap, size_t *out_len,
 		      const char **why);
 /* Parse the file.  YN_ETRUNC, YN_ETRAILING, YN_EVERSION, YN_EFORMAT (bad
- * date, reserved bytes not 0), each with *why; *b zeroed on entry and on
- * failure. */
+ * date, reserved bytes not 0), YN_ERANGE (meals_on_last), each with *why;
+ * *b zeroed on entry and on failure. */
 int yn_benefitrec_decode(const uint8_t *buf, size_t len, struct yn_benefitrec *b, const char **why);
 
 #endif

@@ -19,7 +19,7 @@
 /* docs/card-format.md §6.2: metro entry 2026-12-02 08:15:30 +08:00. */
 static const char trip_hex[] = "01016B0F63220001010700A1B2C30100";
 /* docs/card-format.md §7.2. */
-static const char benefit_hex[] = "010020261202000000030000119420261201000000026B0F98EC00C0FFEE0000";
+static const char benefit_hex[] = "010120261202000000030000119420261201000000026B0F98EC00C0FFEE0000";
 
 static struct yn_triprec example_trip(void)
 {
@@ -33,7 +33,7 @@ static struct yn_triprec example_trip(void)
 static struct yn_benefitrec example_benefit(void)
 {
 	struct yn_benefitrec b = {
-		.last_meal = 20261202, .meal_count = 3, .subsidy_total = 4500,
+		.last_meal = 20261202, .meals_on_last = 1, .meal_count = 3, .subsidy_total = 4500,
 		.last_service = 20261201, .service_count = 2, .updated_at = 1796184300u,
 		.updated_by = 0x00C0FFEE,
 	};
@@ -155,7 +155,14 @@ static void test_benefit_worked_example_bytes(void **state)
 	assert_int_equal(n, YN_BENEFITREC_LEN);
 	assert_memory_equal(out, want, YN_BENEFITREC_LEN);
 	assert_int_equal(yn_benefitrec_decode(want, sizeof(want), &back, NULL), 0);
-	assert_memory_equal(&back, &b, sizeof(b));
+	assert_int_equal(back.last_meal, b.last_meal);
+	assert_int_equal(back.meals_on_last, b.meals_on_last);
+	assert_int_equal(back.meal_count, b.meal_count);
+	assert_int_equal(back.subsidy_total, b.subsidy_total);
+	assert_int_equal(back.last_service, b.last_service);
+	assert_int_equal(back.service_count, b.service_count);
+	assert_int_equal(back.updated_at, b.updated_at);
+	assert_int_equal(back.updated_by, b.updated_by);
 }
 
 static void test_benefit_fresh_card_is_version_and_zeros(void **state)
@@ -198,7 +205,6 @@ static void test_benefit_bad_dates_and_reserved_refused(void **state)
 		uint8_t val;
 		const char *field;
 	} cases[] = {
-		{ 1, 0x01, "reserved" },
 		{ 2, 0x2A, "last_meal" },	/* not BCD */
 		{ 4, 0x13, "last_meal" },	/* month 13 */
 		{ 5, 0x00, "last_meal" },	/* day 00 */
@@ -219,6 +225,16 @@ static void test_benefit_bad_dates_and_reserved_refused(void **state)
 		assert_non_null(why);
 		assert_non_null(strstr(why, cases[i].field));
 	}
+	/* Meals on the last date must agree with the date. */
+	yn_test_hex(benefit_hex, st, sizeof(st));
+	st[1] = 0;
+	assert_int_equal(yn_benefitrec_decode(st, sizeof(st), &b, &why), YN_ERANGE);
+	assert_non_null(strstr(why, "meals_on_last"));
+	memset(st + 2, 0, 4);
+	assert_int_equal(yn_benefitrec_decode(st, sizeof(st), &b, &why), 0);
+	st[1] = 2;
+	assert_int_equal(yn_benefitrec_decode(st, sizeof(st), &b, &why), YN_ERANGE);
+	assert_non_null(strstr(why, "meals_on_last"));
 	/* 2026-02-30 is BCD but not a day. */
 	yn_test_hex(benefit_hex, st, sizeof(st));
 	st[16] = 0x02;
