@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -181,6 +182,68 @@ static int check_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+static int is_old_issuer(const struct dirent *de)
+{
+	size_t n = strlen(de->d_name);
+
+	return n > strlen("issuer-.pub") && strncmp(de->d_name, "issuer-", 7) == 0 &&
+	       strcmp(de->d_name + n - 4, ".pub") == 0;
+}
+
+/* The issuer-*.pub names in dir, sorted, into *ents (*n of them).  0 or
+ * -1 (errno set). */
+static int old_issuers(const char *dir, struct dirent ***ents, int *n)
+{
+	*ents = NULL;
+	*n = scandir(dir, ents, is_old_issuer, alphasort);
+	if (*n < 0) {
+		*ents = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static void free_ents(struct dirent **ents, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+}
+
+static int load_old_issuers(const char *dir, struct yn_keyset *ks)
+{
+	struct dirent **ents;
+	char path[4096];
+	int n, i, r = 0;
+
+	if (old_issuers(dir, &ents, &n) != 0)
+		return seterr(ks->err, sizeof(ks->err), YN_EIO, "%s: %s", dir, strerror(errno));
+	if (n > YN_KEYSET_OLD_ISSUERS) {
+		r = seterr(ks->err, sizeof(ks->err), YN_ENOSPC,
+			   "%s: %d issuer-*.pub files, at most %d are trusted", dir, n,
+			   YN_KEYSET_OLD_ISSUERS);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((r = join(path, sizeof(path), dir, ents[i]->d_name)) != 0) {
+			seterr(ks->err, sizeof(ks->err), r, "%s: path too long", dir);
+			goto out;
+		}
+		if ((r = yn_pubkey_load(path, &ks->issuer_old[ks->n_issuer_old])) != 0) {
+			seterr(ks->err, sizeof(ks->err), r, "%s: cannot load the public key: %s",
+			       path, yn_strerror(r));
+			goto out;
+		}
+		ks->n_issuer_old++;
+	}
+out:
+	free_ents(ents, n);
+	return r;
+}
+
 int yn_keyset_load(const char *dir, enum yn_keyrole role, struct yn_keyset *ks)
 {
 	char path[4096];
@@ -239,6 +302,7 @@ int yn_keyset_load(const char *dir, enum yn_keyrole role, struct yn_keyset *ks)
 		if (r != 0)
 			goto out;
 	}
+	r = load_old_issuers(dir, ks);
 out:
 	if (r != 0)
 		yn_keyset_free(ks);
@@ -258,6 +322,8 @@ void yn_keyset_free(struct yn_keyset *ks)
 	yn_privkey_free(ks->denylist_priv);
 	yn_pubkey_free(ks->issuer_pub);
 	yn_pubkey_free(ks->denylist_pub);
+	for (i = 0; i < ks->n_issuer_old && i < YN_KEYSET_OLD_ISSUERS; i++)
+		yn_pubkey_free(ks->issuer_old[i]);
 	memcpy(err, ks->err, sizeof(err));
 	yn_cleanse(ks, sizeof(*ks));
 	memcpy(ks->err, err, sizeof(err));
@@ -277,22 +343,36 @@ int yn_keyset_card_key(const struct yn_keyset *ks, unsigned keyno,
 	return yn_app_diversify(ks->master[keyno], uid, ks->sysid, out);
 }
 
-int yn_keyset_issuer_trust(const struct yn_keyset *ks, struct yn_holder_trust *t)
+static int trust_copy(const struct yn_pubkey *key, struct yn_holder_trust *t)
 {
 	uint8_t raw[YN_P256_PUB_LEN];
 	struct yn_pubkey *k = NULL;
+	int r;
+
+	if ((r = yn_pubkey_raw(key, raw)) != 0 || (r = yn_pubkey_from_raw(raw, &k)) != 0)
+		return r;
+	if ((r = yn_holder_trust_add(t, k)) != 0)
+		yn_pubkey_free(k);
+	/* The same key under two names (issuer.pub kept as issuer-2026.pub too)
+	 * is trusted once. */
+	return r == YN_EEXIST ? 0 : r;
+}
+
+int yn_keyset_issuer_trust(const struct yn_keyset *ks, struct yn_holder_trust *t)
+{
+	size_t i;
 	int r;
 
 	if (ks == NULL || t == NULL)
 		return YN_EINVAL;
 	if (ks->issuer_pub == NULL)
 		return YN_EBADKEY;
-	if ((r = yn_pubkey_raw(ks->issuer_pub, raw)) != 0 ||
-	    (r = yn_pubkey_from_raw(raw, &k)) != 0)
+	if ((r = trust_copy(ks->issuer_pub, t)) != 0)
 		return r;
-	if ((r = yn_holder_trust_add(t, k)) != 0)
-		yn_pubkey_free(k);
-	return r;
+	for (i = 0; i < ks->n_issuer_old && i < YN_KEYSET_OLD_ISSUERS; i++)
+		if ((r = trust_copy(ks->issuer_old[i], t)) != 0)
+			return r;
+	return 0;
 }
 
 /* --- writing key directories --- */
@@ -483,8 +563,9 @@ int yn_keyset_export(const char *src, enum yn_keyrole role, const char *dst, cha
 	struct yn_keyset all;
 	char from[4096], to[4096];
 	uint8_t buf[8192];
+	struct dirent **ents = NULL;
 	size_t i, n = 0;
-	int created = 0, r;
+	int created = 0, nents = 0, j, r;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
@@ -516,9 +597,30 @@ int yn_keyset_export(const char *src, enum yn_keyrole role, const char *dst, cha
 		if (r != 0)
 			goto out;
 	}
+	if (old_issuers(src, &ents, &nents) != 0) {
+		r = seterr(err, errlen, YN_EIO, "%s: %s", src, strerror(errno));
+		goto out;
+	}
+	for (j = 0; j < nents; j++) {
+		if ((r = join(from, sizeof(from), src, ents[j]->d_name)) != 0 ||
+		    (r = join(to, sizeof(to), dst, ents[j]->d_name)) != 0) {
+			seterr(err, errlen, r, "path too long");
+			goto out;
+		}
+		if ((r = read_small(from, buf, sizeof(buf), &n, err, errlen)) != 0 ||
+		    (r = write_file(to, buf, n, 0644, err, errlen)) != 0)
+			goto out;
+	}
 	sync_dir(dst);
 out:
-	if (r != 0)
+	if (r != 0) {
 		remove_set(dst, created);
+		for (j = 0; j < nents; j++)
+			if (join(to, sizeof(to), dst, ents[j]->d_name) == 0)
+				unlink(to);
+		if (created)
+			rmdir(dst);
+	}
+	free_ents(ents, nents);
 	return r;
 }

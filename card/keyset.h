@@ -11,6 +11,8 @@
  *   aes4-credit.key         AES master of key 4 (credit / personalise)
  *   issuer.key, issuer.pub  ECDSA P-256 holder-record signing key pair
  *   denylist.key, denylist.pub  ECDSA P-256 denylist signing key pair
+ *   issuer-*.pub            optional: earlier issuer public keys still
+ *                           trusted (key rotation), e.g. issuer-2026.pub
  * Secret files (*.key) are mode 0600; the directory 0700.
  */
 #ifndef YN_KEYSET_H
@@ -27,6 +29,9 @@
 #define YN_KEYFILE_ISSUER_PUB "issuer.pub"
 #define YN_KEYFILE_DENYLIST_PRIV "denylist.key"
 #define YN_KEYFILE_DENYLIST_PUB "denylist.pub"
+
+/* At most this many issuer-*.pub files (with issuer.pub, a full trust set). */
+#define YN_KEYSET_OLD_ISSUERS (YN_HOLDER_TRUST_MAX - 1)
 
 enum yn_keyrole {
 	YN_KEYROLE_GATE = 1,	/* read + trip write */
@@ -53,6 +58,8 @@ struct yn_keyset {
 	struct yn_aeskey *master[YN_APP_NKEYS];	/* NULL where the role has none */
 	struct yn_privkey *issuer_priv;		/* desk */
 	struct yn_pubkey *issuer_pub;		/* every role */
+	struct yn_pubkey *issuer_old[YN_KEYSET_OLD_ISSUERS];	/* issuer-*.pub */
+	size_t n_issuer_old;
 	struct yn_privkey *denylist_priv;	/* backoffice */
 	struct yn_pubkey *denylist_pub;		/* every role */
 	char err[512];	/* after a failure: what went wrong, naming the file */
@@ -65,6 +72,7 @@ struct yn_keyset {
  *   YN_EKEYPERM a secret file is readable or writable by group or others,
  *               or the directory is writable by them;
  *   YN_EBADKEY  a file does not hold a key of the right kind;
+ *   YN_ENOSPC   more than YN_KEYSET_OLD_ISSUERS issuer-*.pub files;
  *   YN_EACCES   a secret is not a regular file.
  * On failure every handle is freed and ks holds only err.  Release with
  * yn_keyset_free.
@@ -82,7 +90,9 @@ void yn_keyset_free(struct yn_keyset *ks);
 int yn_keyset_card_key(const struct yn_keyset *ks, unsigned keyno,
 		       const uint8_t uid[YN_UID_LEN], uint8_t out[16]);
 
-/* Add (a new handle of) the issuer public key to t. */
+/* Add (new handles of) the issuer public key and every issuer-*.pub key to
+ * t; a key already in t is skipped.  On failure t keeps what was added
+ * before the failing key. */
 int yn_keyset_issuer_trust(const struct yn_keyset *ks, struct yn_holder_trust *t);
 
 /*
@@ -94,7 +104,8 @@ int yn_keyset_issuer_trust(const struct yn_keyset *ks, struct yn_holder_trust *t
 int yn_keyset_generate(const char *dir, const uint8_t *sysid, char *err, size_t errlen);
 
 /*
- * Copy the files role needs from the full set in src into dst (created
+ * Copy the files role needs (and every issuer-*.pub) from the full set in
+ * src into dst (created
  * 0700 as above; secrets 0600, others 0644).  src is loaded first as
  * YN_KEYROLE_ALL, so a set with unsafe permissions is not spread further.
  * On failure dst's new files are removed and err says why.

@@ -72,6 +72,11 @@ static int do_check(const char *dir, enum yn_keyrole role)
 		yn_hex_encode(id, sizeof(id), hex, sizeof(hex));
 		printf("issuer key id %s%s\n", hex, ks.issuer_priv ? " (with private key)" : "");
 	}
+	for (i = 0; i < ks.n_issuer_old; i++)
+		if (yn_pubkey_id(ks.issuer_old[i], id) == 0) {
+			yn_hex_encode(id, sizeof(id), hex, sizeof(hex));
+			printf("earlier issuer key id %s (still trusted)\n", hex);
+		}
 	if (ks.denylist_pub != NULL && yn_pubkey_id(ks.denylist_pub, id) == 0) {
 		yn_hex_encode(id, sizeof(id), hex, sizeof(hex));
 		printf("denylist key id %s%s\n", hex, ks.denylist_priv ? " (with private key)" : "");

@@ -402,6 +402,64 @@ static void test_desk_signs_and_gate_verifies(void **state)
 	yn_keyset_free(&gate);
 }
 
+static void test_old_issuer_keys_stay_trusted_and_are_exported(void **state)
+{
+	struct fx *fx = *state;
+	struct yn_keyset desk, gate;
+	struct yn_privkey *old = NULL;
+	struct yn_holder_trust trust;
+	struct yn_holder h;
+	char dir[600], gdir[600], priv[700], pub[700], err[512], names[1024];
+	int i;
+
+	snprintf(dir, sizeof(dir), "%s/rotated", fx->tmp);
+	snprintf(gdir, sizeof(gdir), "%s/rotated-gate", fx->tmp);
+	copy_set(fx->full, dir);
+	/* The previous issuer key: its private half stays out of the set. */
+	snprintf(priv, sizeof(priv), "%s/old-issuer.key", fx->tmp);
+	snprintf(pub, sizeof(pub), "%s/issuer-2025.pub", dir);
+	assert_int_equal(yn_keygen_p256(priv, pub), 0);
+	assert_int_equal(yn_privkey_load(priv, &old), 0);
+	assert_int_equal(yn_keyset_export(dir, YN_KEYROLE_GATE, gdir, err, sizeof(err)), 0);
+	listing(gdir, names, sizeof(names));
+	assert_string_equal(names, "aes1-read.key aes2-trip-write.key denylist.pub "
+				   "issuer-2025.pub issuer.pub system-id");
+	assert_int_equal(yn_keyset_load(gdir, YN_KEYROLE_GATE, &gate), 0);
+	assert_int_equal(gate.n_issuer_old, 1);
+	yn_holder_trust_init(&trust);
+	assert_int_equal(yn_keyset_issuer_trust(&gate, &trust), 0);
+	assert_int_equal(trust.n, 2);
+
+	/* A card signed with the old key and one signed with the new key. */
+	memset(&h, 0, sizeof(h));
+	h.serial = 77;
+	yn_test_hex("04010203040506", h.uid, sizeof(h.uid));
+	h.birth = 19450505;
+	h.residency = YN_HRES_MACAO;
+	h.not_before = 20250101;
+	h.not_after = 20291231;
+	h.issued_at = 1735689600;
+	assert_int_equal(yn_holder_sign(&h, old, NULL), 0);
+	assert_int_equal(yn_holder_verify(&h, h.uid, &trust, NULL), 0);
+	assert_int_equal(yn_keyset_load(dir, YN_KEYROLE_DESK, &desk), 0);
+	assert_int_equal(yn_holder_sign(&h, desk.issuer_priv, NULL), 0);
+	assert_int_equal(yn_holder_verify(&h, h.uid, &trust, NULL), 0);
+	yn_keyset_free(&desk);
+	yn_holder_trust_free(&trust);
+	yn_keyset_free(&gate);
+	yn_privkey_free(old);
+
+	/* Too many old keys is refused, naming the directory. */
+	for (i = 0; i < YN_KEYSET_OLD_ISSUERS; i++) {
+		char cmd[2048];
+
+		snprintf(cmd, sizeof(cmd), "cp '%s' '%s/issuer-x%02d.pub'", pub, gdir, i);
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_int_equal(yn_keyset_load(gdir, YN_KEYROLE_GATE, &gate), YN_ENOSPC);
+	assert_non_null(strstr(gate.err, gdir));
+}
+
 static int run(const char *args)
 {
 	char cmd[2048];
@@ -470,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_load_refuses_missing_or_bad_files_naming_them),
 		cmocka_unit_test(test_card_keys_from_loaded_set_match_worked_example),
 		cmocka_unit_test(test_desk_signs_and_gate_verifies),
+		cmocka_unit_test(test_old_issuer_keys_stay_trusted_and_are_exported),
 		cmocka_unit_test(test_cli_generate_export_check),
 		cmocka_unit_test(test_role_names),
 	};
