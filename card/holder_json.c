@@ -351,3 +351,74 @@ int yn_holder_json_load(const char *path, int64_t now, struct yn_holder *h, char
 			      path);
 	return yn_holder_json_parse(buf, n, now, h, err, errlen);
 }
+
+static int set_new(json_t *o, const char *key, json_t *v)
+{
+	return v == NULL || json_object_set_new(o, key, v) != 0 ? -1 : 0;
+}
+
+static json_t *hex_string(const uint8_t *p, size_t n)
+{
+	char buf[2 * YN_P256_SIG_LEN + 1];
+
+	if (2 * n + 1 > sizeof(buf) || yn_hex_encode(p, n, buf, sizeof(buf)) != 0)
+		return NULL;
+	return json_string(buf);
+}
+
+int yn_holder_json_dump(const struct yn_holder *h, char **out)
+{
+	json_t *o = NULL, *cats = NULL;
+	char d[11], serial[24], t[32];
+	int64_t local;
+	unsigned i;
+	int r = YN_ENOMEM;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out == NULL || yn_holder_check(h, NULL) != 0)
+		return YN_EINVAL;
+	if ((o = json_object()) == NULL || (cats = json_array()) == NULL)
+		goto out;
+	snprintf(serial, sizeof(serial), "%" PRIu64, h->serial);
+	if (set_new(o, "serial", json_string(serial)) != 0 ||
+	    set_new(o, "uid", hex_string(h->uid, YN_UID_LEN)) != 0)
+		goto out;
+	yn_ymd_format(h->birth, d);
+	if (set_new(o, "birth_date", json_string(d)) != 0 ||
+	    set_new(o, "residency", json_string(yn_holder_residency_name(h->residency))) != 0)
+		goto out;
+	if (h->district != YN_HDIST_NONE &&
+	    set_new(o, "district", json_string(yn_holder_district_name(h->district))) != 0)
+		goto out;
+	for (i = 0; i < YN_HCAT_COUNT; i++)
+		if ((h->categories & (1u << i)) &&
+		    json_array_append_new(cats, json_string(yn_holder_category_name(i))) != 0)
+			goto out;
+	if (json_object_set_new(o, "categories", cats) != 0) {
+		cats = NULL;
+		goto out;
+	}
+	cats = NULL;
+	yn_ymd_format(h->not_before, d);
+	if (set_new(o, "not_before", json_string(d)) != 0)
+		goto out;
+	yn_ymd_format(h->not_after, d);
+	if (set_new(o, "not_after", json_string(d)) != 0)
+		goto out;
+	/* issued_at in Shanghai wall time, which is what the desk sees. */
+	local = (int64_t)h->issued_at + YN_YMD_UTC_OFFSET;
+	yn_ymd_format(yn_ymd_from_unix((int64_t)h->issued_at), d);
+	snprintf(t, sizeof(t), "%sT%02d:%02d:%02d+08:00", d, (int)(local % 86400 / 3600),
+		 (int)(local % 3600 / 60), (int)(local % 60));
+	if (set_new(o, "issued_at", json_string(t)) != 0 ||
+	    set_new(o, "issuer_key_id", hex_string(h->issuer_key_id, YN_KEYID_LEN)) != 0 ||
+	    set_new(o, "signature", hex_string(h->sig, YN_P256_SIG_LEN)) != 0)
+		goto out;
+	if ((*out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) != NULL)
+		r = 0;
+out:
+	json_decref(cats);
+	json_decref(o);
+	return r;
+}

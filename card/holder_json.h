@@ -38,6 +38,16 @@ int yn_holder_json_load(const char *path, int64_t now, struct yn_holder *h, char
 			size_t errlen);
 
 /*
+ * The holder as JSON (for `yinian inspect` and logs): the members parse
+ * reads, with the names parse takes (district and categories by id,
+ * dates as "YYYY-MM-DD", issued_at as "...+08:00"), plus "issuer_key_id"
+ * and "signature" in hex, which parse does not take.  *out is a NUL-ended
+ * string the caller frees with free().  YN_EINVAL if h fails
+ * yn_holder_check, YN_ENOMEM.
+ */
+int yn_holder_json_dump(const struct yn_holder *h, char **out);
+
+/*
  * "2026-11-29T10:00:00+08:00" (or ...Z, or ±HHMM) to Unix seconds.
  * YN_EFORMAT if malformed, YN_ERANGE if a field is out of range.
  */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include <cmocka.h>
 
 #include "base/err.h"
@@ -205,6 +206,52 @@ static void test_sixtieth_birthday_is_enough(void **state)
 	assert_non_null(strstr(err, "holder is 59 on the issue date 2026-11-28"));
 }
 
+static void test_dump_parses_back_to_the_same_holder(void **state)
+{
+	static const char j[] =
+		"{\"serial\": \"18446744073709551615\", \"uid\": \"04A1B2C3D4E5F6\","
+		" \"birth_date\": \"1926-07-01\", \"residency\": \"shenzhen_hukou\","
+		" \"district\": \"shenshan\", \"categories\": [\"tekun\", \"dibao\","
+		" \"dibao_edge\", \"sanshu_wulao\", \"only_child_family\", \"disability\"],"
+		" \"not_before\": \"2026-12-01\", \"not_after\": \"2099-12-31\","
+		" \"issued_at\": \"2026-11-29T23:59:58+08:00\"}";
+	struct yn_holder h, back;
+	char err[256] = "", *text = NULL, *again = NULL;
+	json_t *o;
+
+	(void)state;
+	assert_int_equal(yn_holder_json_parse(j, strlen(j), NOW, &h, err, sizeof(err)), 0);
+	memset(h.sig, 0xA5, sizeof(h.sig));
+	h.issuer_key_id[0] = 0x42;
+	assert_int_equal(yn_holder_json_dump(&h, &text), 0);
+	assert_non_null(strstr(text, "\"issued_at\": \"2026-11-29T23:59:58+08:00\""));
+	assert_non_null(strstr(text, "\"issuer_key_id\": \"4200000000000000\""));
+	assert_non_null(strstr(text, "\"district\": \"shenshan\""));
+	/* Without the two members the desk does not write, it parses back. */
+	o = json_loads(text, 0, NULL);
+	assert_non_null(o);
+	json_object_del(o, "issuer_key_id");
+	json_object_del(o, "signature");
+	again = json_dumps(o, 0);
+	json_decref(o);
+	assert_int_equal(yn_holder_json_parse(again, strlen(again), 0, &back, err, sizeof(err)), 0);
+	assert_true(back.serial == h.serial);
+	assert_memory_equal(back.uid, h.uid, 7);
+	assert_int_equal(back.birth, h.birth);
+	assert_int_equal(back.residency, h.residency);
+	assert_int_equal(back.district, h.district);
+	assert_int_equal(back.categories, YN_HCAT_ALL);
+	assert_int_equal(back.not_before, h.not_before);
+	assert_int_equal(back.not_after, h.not_after);
+	assert_true(back.issued_at == h.issued_at);
+	free(text);
+	free(again);
+	/* An invalid holder is not dumped. */
+	h.district = 99;
+	assert_int_equal(yn_holder_json_dump(&h, &text), YN_EINVAL);
+	assert_null(text);
+}
+
 static void test_time_parse(void **state)
 {
 	int64_t t = 0;
@@ -241,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_chinese_names_accepted),
 		cmocka_unit_test(test_errors_name_the_field),
 		cmocka_unit_test(test_sixtieth_birthday_is_enough),
+		cmocka_unit_test(test_dump_parses_back_to_the_same_holder),
 		cmocka_unit_test(test_time_parse),
 		cmocka_unit_test(test_missing_file_is_enoent),
 	};
