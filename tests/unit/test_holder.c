@@ -394,6 +394,12 @@ static void test_encode_refuses_small_buffer(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(yn_holder_encode_record(&h, out, YN_HOLDER_REC_LEN - 1, &n, NULL),
 			 YN_ENOSPC);
+	/* An invalid record leaves no stale bytes behind. */
+	memset(out, 0xAA, sizeof(out));
+	h.residency = 9;
+	assert_int_equal(yn_holder_encode(&h, out, sizeof(out), &n, NULL), YN_ERANGE);
+	for (n = 0; n < sizeof(out); n++)
+		assert_int_equal(out[n], 0);
 }
 
 /* ---- forgeries ---- */
