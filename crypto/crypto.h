@@ -33,6 +33,11 @@ int yn_crypto_init(void);
  * RFC 4493) plus an ECDSA sign/verify round trip.  0 or YN_ESELFTEST, with
  * the failing test named in the log. */
 int yn_crypto_selftest(void);
+/* The same tests one at a time, for a report: the number of tests, and
+ * test i's result (0 or YN_ESELFTEST) with its name in *name (a static
+ * string; NULL and YN_EINVAL when i is out of range). */
+size_t yn_crypto_selftest_count(void);
+int yn_crypto_selftest_run(size_t i, const char **name);
 
 /* --- utilities --- */
 /* Constant-time equality: 1 if equal, 0 if not (CRYPTO_memcmp). */
@@ -176,9 +181,12 @@ int yn_ev1_changekey_open(int same_key, uint8_t keyno, const uint8_t plain[32],
  * handles without changing callers.  Private key files (PEM, PKCS#8 or
  * traditional EC, as `openssl genpkey -algorithm EC -pkeyopt
  * ec_paramgen_curve:P-256` writes them) and AES key files must not be
- * readable or writable by group or others: YN_EKEYPERM otherwise, with the
- * path and mode logged.  AES key files hold 32 hex digits (and an optional
- * newline).
+ * readable or writable by group or others (no bit of mode & 077 may be
+ * set): YN_EKEYPERM otherwise, with the path and mode logged.  AES key files
+ * hold exactly 32 hex digits (and an optional newline): YN_EBADKEY
+ * otherwise.  Encrypted PEM keys are refused (YN_EBADKEY), never prompted
+ * for.  A missing file gives YN_ENOENT, an unreadable one YN_EACCES.
+ * Handles are immutable after loading and may be shared between threads.
  */
 struct yn_privkey;
 struct yn_pubkey;

@@ -55,4 +55,50 @@ int yn_cmac_final(struct yn_cmac *c, uint8_t mac[16], int prepadded);
 /* Cleanse an abandoned state. */
 void yn_cmac_abort(struct yn_cmac *c);
 
+
+/* --- key handles ---
+ * A handle starts with its backend's ops, so that a PKCS#11 backend can
+ * serve the same public API: the file backend below keeps the key in
+ * process memory, an HSM backend would keep an object handle instead. */
+struct yn_privkey;
+struct yn_privkey_ops {
+	const char *name;
+	/* ECDSA P-256 over a SHA-256 digest; sig is r || s. */
+	int (*sign_digest)(const struct yn_privkey *k, const uint8_t dgst[32], uint8_t sig[64]);
+	/* The uncompressed public point 04 || X || Y. */
+	int (*public_raw)(const struct yn_privkey *k, uint8_t raw[65]);
+	void (*free)(struct yn_privkey *k);
+};
+struct yn_privkey {
+	const struct yn_privkey_ops *ops;
+	EVP_PKEY *pkey;		/* software keys */
+};
+
+/* Public keys are always held in software, whatever stored them. */
+struct yn_pubkey {
+	EVP_PKEY *pkey;
+	uint8_t raw[65];
+	uint8_t id[8];
+};
+
+struct yn_aeskey;
+struct yn_aeskey_ops {
+	const char *name;
+	int (*diversify)(const struct yn_aeskey *k, const uint8_t *m, size_t m_len,
+			 uint8_t out[16]);
+	/* YN_ENOTSUP for a key that cannot leave its token. */
+	int (*bytes)(const struct yn_aeskey *k, uint8_t out[16]);
+	void (*free)(struct yn_aeskey *k);
+};
+struct yn_aeskey {
+	const struct yn_aeskey_ops *ops;
+	uint8_t key[16];	/* software keys */
+};
+
+/* ecdsa.c: software P-256 keys from a decoded EVP_PKEY (ownership of pkey
+ * passes to the handle on success; on failure the caller frees it). */
+int yn_p256_check(EVP_PKEY *pkey, const char *what);
+int yn_privkey_from_evp(EVP_PKEY *pkey, struct yn_privkey **out);
+int yn_pubkey_from_evp(EVP_PKEY *pkey, struct yn_pubkey **out);
+
 #endif

@@ -19,6 +19,7 @@ static const struct subcmd subcmds[] = {
 	{ "reader", yn_cmd_reader, "list readers, probe a card, send raw APDUs" },
 	{ "journal", yn_cmd_journal, "show, verify, export or recover a decision journal" },
 	{ "denylist", yn_cmd_denylist, "build, sign, diff, apply, verify and show denylists" },
+	{ "selftest", yn_cmd_selftest, "run the cryptographic known-answer tests" },
 };
 
 static void usage(FILE *f)
