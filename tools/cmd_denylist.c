@@ -531,7 +531,7 @@ static json_t *entry_json(const struct yn_dl_entry *e)
 
 	snprintf(s, sizeof(s), "%" PRIu64, e->serial);
 	fmt_day(e->listed_day, day);
-	return json_pack("{s:s,s:s,s:s}", "serial", s, "listed", day, "reason",
+	return json_pack("{s:s,s:s,s:s}", "serial", s, "date", day, "reason",
 			 yn_dl_reason_name(e->reason));
 }
 
@@ -613,10 +613,10 @@ static int cmd_show(const char *file, const char *serial_s, int as_json)
 			json_object_set_new(o, "removals", arr);
 		}
 	} else {
-		printf("%s %" PRIu64 "%s, key %s, issued %s, not after %s, %" PRIu32
+		printf("%s %" PRIu64 ", key %s, issued %s, not after %s, %" PRIu32
 		       " entries (signature not checked)\n",
-		       h.kind == YN_DL_FULL ? "full list" : "delta to list", h.seq,
-		       h.kind == YN_DL_FULL ? "" : " from base", idhex, ia, na, h.count);
+		       h.kind == YN_DL_FULL ? "full list" : "delta to list", h.seq, idhex, ia, na,
+		       h.count);
 		if (h.kind == YN_DL_FULL) {
 			for (i = 0; i < yn_denylist_count(l); i++) {
 				yn_denylist_entry(l, i, &e);
