@@ -133,6 +133,23 @@ static int rd_zero(struct yn_rd *r, size_t n)
 	return 0;
 }
 
+/* The rules a record obeys beyond its layout (docs/journal-format.md §3). */
+static int rec_valid(const struct yn_journal_rec *rec)
+{
+	if (rec->kind != YN_JKIND_INTENT && rec->kind != YN_JKIND_OUTCOME)
+		return 0;
+	if (rec->decision < YN_JDEC_GRANT || rec->decision > YN_JDEC_UNCERTAIN)
+		return 0;
+	if (rec->kind == YN_JKIND_INTENT && (rec->decision != YN_JDEC_GRANT || rec->intent_seq != 0))
+		return 0;
+	if (rec->decision == YN_JDEC_UNCERTAIN && rec->intent_seq == 0)
+		return 0;
+	if ((rec->grants & ~(YN_JGRANT_RIDE | YN_JGRANT_SUBSIDY | YN_JGRANT_VOUCHER)) != 0 ||
+	    rec->uid_len > YN_JOURNAL_UID_MAX || rec->seq == 0 || rec->intent_seq >= rec->seq)
+		return 0;
+	return terminal_ok(rec->terminal);
+}
+
 /*
  * Record, format version 1 (docs/journal-format.md §3), big-endian:
  *    0  2  magic 'Y' 'R'           57 10  card UID, zero-padded
@@ -155,16 +172,7 @@ int yn_journal_encode(const struct yn_journal_rec *rec, uint8_t out[YN_JOURNAL_R
 	int e = 0;
 
 	memset(out, 0, YN_JOURNAL_REC_LEN);
-	if (rec->kind != YN_JKIND_INTENT && rec->kind != YN_JKIND_OUTCOME)
-		return YN_EINVAL;
-	if (rec->decision < YN_JDEC_GRANT || rec->decision > YN_JDEC_UNCERTAIN)
-		return YN_EINVAL;
-	if (rec->kind == YN_JKIND_INTENT && (rec->decision != YN_JDEC_GRANT || rec->intent_seq != 0))
-		return YN_EINVAL;
-	if (rec->decision == YN_JDEC_UNCERTAIN && rec->intent_seq == 0)
-		return YN_EINVAL;
-	if ((rec->grants & ~(YN_JGRANT_RIDE | YN_JGRANT_SUBSIDY | YN_JGRANT_VOUCHER)) != 0 ||
-	    rec->uid_len > YN_JOURNAL_UID_MAX || rec->seq == 0 || rec->intent_seq >= rec->seq)
+	if (!rec_valid(rec))
 		return YN_EINVAL;
 	memcpy(uid, rec->uid, rec->uid_len);
 	yn_wr_init(&w, out, YN_JOURNAL_REC_LEN);
@@ -255,8 +263,7 @@ int yn_journal_decode(const uint8_t in[YN_JOURNAL_REC_LEN], struct yn_journal_re
 		if (uid[i] != 0)
 			return YN_EFORMAT;
 	memcpy(t.uid, uid, t.uid_len);
-	/* The same rules as encoding. */
-	if (yn_journal_encode(&t, (uint8_t[YN_JOURNAL_REC_LEN]){ 0 }) != 0)
+	if (!rec_valid(&t))
 		return YN_EFORMAT;
 	*rec = t;
 	return 0;
