@@ -79,6 +79,7 @@ struct pst {
 	struct yn_policy *p;
 	struct yn_pol_error err;
 	int failed;
+	int err_at;		/* line being read when the error was found */
 
 	/* the section being read */
 	enum sect sec;
@@ -104,6 +105,7 @@ static void fail(struct pst *st, int line, const char *fmt, ...)
 	if (st->failed)
 		return;
 	st->failed = 1;
+	st->err_at = st->line;
 	st->err.line = line;
 	va_start(ap, fmt);
 	vsnprintf(st->err.msg, sizeof(st->err.msg), fmt, ap);
@@ -828,9 +830,10 @@ static int parse_text(const char *text, size_t len, struct yn_policy *p, struct 
 	st->p = p;
 	st->last_key = -1;
 	r = ini_parse_stream(read_line, st, handler, st);
-	/* inih goes on after a line it cannot read; an error of ours on a later
-	 * line may follow from it, so the earlier line wins. */
-	if (r > 0 && (!st->failed || st->err.line == 0 || st->err.line > r)) {
+	/* inih goes on after a line it cannot read (and reports it only at the
+	 * end); an error we found while reading a later line may follow from
+	 * it, so whichever was found first wins. */
+	if (r > 0 && (!st->failed || st->err_at > r)) {
 		st->failed = 0;
 		fail(st, r, "not a 'key = value' line, a [section] header or a comment");
 	}
