@@ -24,3 +24,6 @@ policy-default:
 	printf '\treturn text;\n'; \
 	echo '}'; \
 	} > validator/policy_default.c.tmp && mv validator/policy_default.c.tmp validator/policy_default.c
+
+# test_policy_cli runs the yinian tool.
+$(BUILD)/tests/test_policy_cli: $(BUILD)/yinian
