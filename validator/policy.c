@@ -200,7 +200,17 @@ static void set_reason(struct yn_decision *d, enum yn_pol_reason r)
 	d->reason_name = reasons[r].name;
 	d->msg_zh = reasons[r].zh;
 	d->msg_en = reasons[r].en;
-	snprintf(d->display, sizeof(d->display), "%s %s", d->msg_zh, d->msg_en);
+	/* "zh en"; every pair in the table fits (checked by the tests) */
+	{
+		size_t a = strlen(d->msg_zh), b = strlen(d->msg_en);
+
+		if (a + 1 + b >= sizeof(d->display))
+			a = b = 0;
+		memcpy(d->display, d->msg_zh, a);
+		d->display[a] = ' ';
+		memcpy(d->display + a + 1, d->msg_en, b);
+		d->display[a + 1 + b] = '\0';
+	}
 }
 
 /* A DENY: whatever the grant path may have filled is wiped. */
@@ -448,6 +458,11 @@ static int terminal_invalid(const struct yn_policy *p, const struct yn_pol_termi
 	return 1;
 }
 
+/* Unix times of 1900-01-01 and 2200-01-01, 00:00 Shanghai: trip times
+ * outside are impossible (and would make passback arithmetic overflow). */
+#define TRIP_TIME_MIN (INT64_C(-2208988800) - YN_SHANGHAI_UTC_OFFSET)
+#define TRIP_TIME_END (INT64_C(7258118400) - YN_SHANGHAI_UTC_OFFSET)
+
 static int trips_invalid(const struct yn_pol_card *c)
 {
 	size_t i;
@@ -455,14 +470,11 @@ static int trips_invalid(const struct yn_pol_card *c)
 	if (c->n_trips > YN_POL_TRIPS_MAX)
 		return 1;
 	for (i = 0; i < c->n_trips; i++) {
-		struct yn_localtime lt;
-
 		if (c->trips[i].kind > YN_TRIP_BOARD)
 			return 1;
 		if (c->trips[i].kind == YN_TRIP_NONE)
 			continue;
-		yn_localtime_from_unix(c->trips[i].time, &lt);
-		if (!yn_date_valid(&lt.date))
+		if (c->trips[i].time < TRIP_TIME_MIN || c->trips[i].time >= TRIP_TIME_END)
 			return 1;
 	}
 	return 0;

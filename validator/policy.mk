@@ -27,3 +27,10 @@ policy-default:
 
 # test_policy_cli runs the yinian tool.
 $(BUILD)/tests/test_policy_cli: $(BUILD)/yinian
+
+# Benchmark: build/bench/bench_policy (time per decision, per parse).
+BENCH_BINS += $(BUILD)/bench/bench_policy
+$(BUILD)/bench/bench_policy: $(BUILD)/tests/bench/bench_policy.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(quiet) LD $@
+	$(Q)$(CC) -o $@ $< $(LIB) $(LDLIBS_ALL)

@@ -609,6 +609,36 @@ static void test_deny_display_is_bilingual(void **state)
 	assert_int_equal(d.age, -1);	/* not computed on a deny before eligibility */
 }
 
+/* Trip times no terminal could have written are a card error, not an
+ * overflow in the passback arithmetic. */
+static void test_trip_time_out_of_range_is_card_error(void **state)
+{
+	static const int64_t bad[] = { INT64_MIN, INT64_MAX, -2208988800ll - 28801,
+				       7258118400ll - 28800 };
+	struct yn_pol_input in;
+	struct yn_decision d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		build_input(&base_gate, &in);
+		in.card.n_trips = 1;
+		in.card.trips[0].station = STATION;
+		in.card.trips[0].kind = YN_TRIP_ENTRY;
+		in.card.trips[0].time = bad[i];
+		assert_int_equal(yn_policy_decide(&policies[P_DEFAULT], &in, &d), 0);
+		assert_int_equal(d.reason, YN_POL_R_CARD_INVALID);
+	}
+	/* the last second of 2199 (Shanghai) is still a time */
+	in.card.trips[0].time = 7258118400ll - 28801;
+	assert_int_equal(yn_policy_decide(&policies[P_DEFAULT], &in, &d), 0);
+	assert_int_equal(d.verdict, YN_GRANT);
+	/* more trips than the array holds */
+	in.card.n_trips = YN_POL_TRIPS_MAX + 1;
+	assert_int_equal(yn_policy_decide(&policies[P_DEFAULT], &in, &d), 0);
+	assert_int_equal(d.reason, YN_POL_R_CARD_INVALID);
+}
+
 /* A zeroed input is refused: every check's zero value is the failing one. */
 static void test_zeroed_input_denied(void **state)
 {
@@ -744,6 +774,9 @@ static void test_reason_names_stable(void **state)
 		assert_string_equal(yn_policy_reason_name((enum yn_pol_reason)i), names[i]);
 		assert_true(strlen(yn_policy_reason_zh((enum yn_pol_reason)i)) > 0);
 		assert_true(strlen(yn_policy_reason_en((enum yn_pol_reason)i)) > 0);
+		/* the display holds "zh en" whole */
+		assert_true(strlen(yn_policy_reason_zh((enum yn_pol_reason)i)) + 1 +
+			    strlen(yn_policy_reason_en((enum yn_pol_reason)i)) < YN_POL_DISPLAY_MAX);
 	}
 	assert_string_equal(yn_policy_reason_name((enum yn_pol_reason)YN_POL_REASON_COUNT),
 			    "unknown");
@@ -804,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_grant_canteen_benefit_state),
 		cmocka_unit_test(test_grant_voucher_display),
 		cmocka_unit_test(test_deny_display_is_bilingual),
+		cmocka_unit_test(test_trip_time_out_of_range_is_card_error),
 		cmocka_unit_test(test_zeroed_input_denied),
 		cmocka_unit_test(test_null_arguments_deny),
 		cmocka_unit_test(test_empty_policy_grants_nothing),
