@@ -313,14 +313,15 @@ int yn_policy_load_file(const char *path, struct yn_policy *p, struct yn_pol_err
  * only the end of a grant path changes it.
  *
  * Order of checks (the first that fails gives the reason): denylisted,
- * forged, card data invalid, clock out of range, terminal misconfigured,
+ * forged, clock out of range, card data invalid, terminal misconfigured,
  * not yet valid, expired; then per role:
  *   gate:    premium class, not eligible (age, residency), list stale
  *            (if rides stop), time band (entries and boardings), passback;
  *   canteen: price invalid, canteen closed, list stale, not eligible (no
  *            tier), wrong district, not a working day, outside lunch,
- *            already used today;
- *   service: list stale, no vouchers left. */
+ *            benefit state invalid, already used today;
+ *   service: list stale, negative purse (card invalid), no vouchers left.
+ * docs/policy.md states the rules in words. */
 int yn_policy_decide(const struct yn_policy *p, const struct yn_pol_input *in,
 		     struct yn_decision *d);
 

@@ -329,6 +329,30 @@ static void test_crlf_bom_and_comments_accepted(void **state)
 	assert_int_equal(err.line, 6);
 }
 
+/* inih's line buffer is 200 bytes: 197 characters and "\r\n\0". */
+static void test_line_length_limit_197(void **state)
+{
+	char line[256];
+	char *text;
+	struct yn_policy p;
+	struct yn_pol_error err;
+
+	(void)state;
+	memset(line, 'x', sizeof(line));
+	line[0] = ';';
+	line[197] = '\0';
+	text = variant(0, line);
+	assert_int_equal(yn_policy_parse(text, &p, &err), 0);
+	free(text);
+	line[197] = 'x';
+	line[198] = '\0';
+	text = variant(0, line);
+	assert_int_equal(yn_policy_parse(text, &p, &err), YN_ECONFIG);
+	assert_int_equal(err.line, 21);
+	assert_string_equal(err.msg, "line too long (at most 197 characters)");
+	free(text);
+}
+
 /* The built-in default is docs/examples/policy-shenzhen.ini, byte for
  * byte (the tests run from the top of the source tree). */
 static void test_default_equals_example_file(void **state)
@@ -442,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_missing_required_section),
 		cmocka_unit_test(test_tier_band_and_lists_parse),
 		cmocka_unit_test(test_crlf_bom_and_comments_accepted),
+		cmocka_unit_test(test_line_length_limit_197),
 		cmocka_unit_test(test_default_equals_example_file),
 		cmocka_unit_test(test_default_means_shenzhen_rules),
 		cmocka_unit_test(test_load_file_errors),
