@@ -221,7 +221,7 @@ static int deny(struct yn_decision *d, enum yn_pol_reason r)
 	d->subsidy_fen = 0;
 	d->pay_fen = 0;
 	d->voucher_units = 0;
-	d->tier = NULL;
+	d->tier[0] = '\0';
 	memset(&d->updates, 0, sizeof(d->updates));
 	set_reason(d, r);
 	return 0;
@@ -403,7 +403,7 @@ static int decide_canteen(const struct yn_policy *p, const struct yn_pol_input *
 
 	d->subsidy_fen = subsidy;
 	d->pay_fen = price - subsidy;
-	d->tier = tier->name;
+	memcpy(d->tier, tier->name, sizeof(d->tier));
 	d->updates.write_benefit = 1;
 	d->updates.benefit = nb;
 	set_reason(d, YN_POL_GRANTED);
@@ -495,13 +495,13 @@ int yn_policy_decide(const struct yn_policy *p, const struct yn_pol_input *in,
 		return YN_EINVAL;
 	h = &in->holder;
 
+	yn_localtime_from_unix(in->now, &d->local);	/* for the journal, always */
+	today = d->local.date;
 	/* A listed card is refused before anything else is looked at. */
 	if (!in->checks.not_denylisted)
 		return deny(d, YN_POL_R_DENYLISTED);
 	if (!in->checks.sig_ok)
 		return deny(d, YN_POL_R_FORGED);
-	yn_localtime_from_unix(in->now, &d->local);
-	today = d->local.date;
 	if (in->now < YN_POL_CLOCK_MIN || !yn_date_valid(&today))
 		return deny(d, YN_POL_R_CLOCK);
 	if (holder_invalid(h, &today))

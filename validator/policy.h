@@ -179,6 +179,7 @@ struct yn_pol_updates {
 };
 
 #define YN_POL_DISPLAY_MAX 160
+#define YN_POL_NAME_MAX 64	/* policy, tier and band names, with NUL */
 
 struct yn_decision {
 	enum yn_verdict verdict;
@@ -195,19 +196,20 @@ struct yn_decision {
 	uint32_t subsidy_fen;
 	uint32_t pay_fen;		/* canteen: what the holder still pays */
 	uint32_t voucher_units;
-	const char *tier;		/* canteen: name of the subsidy tier paid,
-					 * points into the policy; NULL otherwise */
+	char tier[YN_POL_NAME_MAX];	/* canteen: name of the subsidy tier paid
+					 * (a copy: the policy may be swapped);
+					 * "" otherwise */
 
 	/* Facts the decision used, for the journal and the display. */
 	int age;			/* completed years, -1 if not computed */
-	struct yn_localtime local;	/* the tap's Shanghai time */
+	struct yn_localtime local;	/* the tap's Shanghai time (always set
+					 * when input is not NULL) */
 
 	struct yn_pol_updates updates;	/* all zero for a DENY */
 };
 
 /* ---- the policy -------------------------------------------------------- */
 
-#define YN_POL_NAME_MAX 64
 #define YN_POL_DATES_MAX 512
 #define YN_POL_BANDS_MAX 8
 #define YN_POL_TIERS_MAX 8

@@ -7,6 +7,10 @@
  * own line reader (ini_parse_stream), which counts lines, spots section
  * headers (so that empty or unknown sections are caught too) and refuses
  * over-long lines instead of letting them be split.
+ *
+ * Value checkers return NULL or a message; messages with the value in them
+ * are formatted into thread-local buffers, so files may be parsed in
+ * several threads at once.
  */
 #include "validator/policy.h"
 
@@ -116,7 +120,7 @@ static void fail(struct pst *st, int line, const char *fmt, ...)
 
 static const char *parse_uint(const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
 {
-	static char msg[96];
+	static _Thread_local char msg[96];
 	uint64_t x = 0;
 	const char *s = v;
 
@@ -233,7 +237,7 @@ struct set_ctx {
 static const char *residency_item(const char *item, size_t n, void *vctx)
 {
 	struct set_ctx *c = vctx;
-	static char msg[128];
+	static _Thread_local char msg[128];
 	unsigned r;
 
 	c->count++;
@@ -258,7 +262,7 @@ static const char *residency_item(const char *item, size_t n, void *vctx)
 static const char *category_item(const char *item, size_t n, void *vctx)
 {
 	struct set_ctx *c = vctx;
-	static char msg[160];
+	static _Thread_local char msg[160];
 	uint32_t bit;
 
 	c->count++;
@@ -355,7 +359,7 @@ static const char *date_item(const char *item, size_t n, void *vctx)
 {
 	struct date_ctx *c = vctx;
 	struct yn_policy *p = c->st->p;
-	static char msg[128];
+	static _Thread_local char msg[128];
 	char a[16], b[16];
 	struct yn_date da, db;
 	int64_t d0, d1, d;
