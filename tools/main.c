@@ -18,6 +18,7 @@ struct subcmd {
 static const struct subcmd subcmds[] = {
 	{ "reader", yn_cmd_reader, "list readers, probe a card, send raw APDUs" },
 	{ "policy", yn_cmd_policy, "check an entitlement policy file and explain it" },
+	{ "selftest", yn_cmd_selftest, "run the cryptographic known-answer tests" },
 };
 
 static void usage(FILE *f)
