@@ -56,7 +56,9 @@ struct yn_pol_holder {
 	uint64_t serial;		/* card serial: the denylist key */
 	struct yn_date birth;
 	uint8_t residency;		/* enum yn_residency */
-	uint32_t district;		/* hukou district, GB/T 2260 code (440304 福田) */
+	uint32_t district;		/* hukou district; any numbering the
+					 * terminal's district also uses (the
+					 * card's enum yn_holder_district) */
 	uint32_t categories;		/* enum yn_category bits */
 	struct yn_date not_before;	/* valid from 00:00:00 local on this date */
 	struct yn_date not_after;	/* valid through 23:59:59 local on this date */
@@ -130,7 +132,8 @@ struct yn_pol_terminal {
 	uint8_t service_class;	/* gate: enum yn_service_class */
 	uint8_t canteen_open;	/* canteen: the till is open for meals */
 	uint32_t station;	/* gate: line/station id */
-	uint32_t district;	/* canteen: district code of the canteen */
+	uint32_t district;	/* canteen: the canteen's district, same
+				 * numbering as the holder's; 0 = none */
 	int32_t price_fen;	/* canteen: price of this meal, fen */
 };
 
