@@ -698,7 +698,8 @@ int yn_pn532_command(struct yn_pn532 *pn, const uint8_t *cmd, size_t cmd_len, ui
 		return YN_EFORMAT;
 	}
 	if (r != 0) {
-		yn_debug("pn532: command %02X refused: %s", code, yn_strerror(r));
+		yn_debug("pn532: command %02X (%zu bytes) refused: %s", code, cmd_len,
+			 yn_strerror(r));
 		return YN_EFORMAT;
 	}
 	*resp_len = w.len;
