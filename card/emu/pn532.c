@@ -785,9 +785,11 @@ int yn_pn532_input(struct yn_pn532 *pn, const uint8_t *in, size_t n, uint8_t *ou
 
 /* ---- pseudo-terminal ---------------------------------------------------- */
 
-/* Raw 8-bit line, and clear libnfc's "claimed" mark (bit 31 of c_iflag,
- * set while its uart driver holds the port; a client that died without
- * closing would otherwise lock the port for good). */
+/* Back to a raw 8-bit line with no input flags, as a fresh port.  libnfc
+ * also marks a port it holds with bit 31 of c_iflag ("claimed") and clears
+ * it on close; Linux does not keep that bit on a pseudo-terminal, other
+ * kernels might, and a client killed while holding the port would then lock
+ * it: clearing c_iflag after every hangup rules that out. */
 static void raw_line(int master)
 {
 	struct termios t;
