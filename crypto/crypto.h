@@ -33,6 +33,11 @@ int yn_crypto_init(void);
  * RFC 4493) plus an ECDSA sign/verify round trip.  0 or YN_ESELFTEST, with
  * the failing test named in the log. */
 int yn_crypto_selftest(void);
+/* The same tests one at a time, for a report: the number of tests, and
+ * test i's result (0 or YN_ESELFTEST) with its name in *name (a static
+ * string; NULL and YN_EINVAL when i is out of range). */
+size_t yn_crypto_selftest_count(void);
+int yn_crypto_selftest_run(size_t i, const char **name);
 
 /* --- utilities --- */
 /* Constant-time equality: 1 if equal, 0 if not (CRYPTO_memcmp). */
@@ -45,6 +50,16 @@ int yn_sha256(const void *p, size_t n, uint8_t out[YN_SHA256_LEN]);
 /* DESFire CRC32: reflected 0xEDB88320, preset 0xFFFFFFFF, no final XOR
  * (JAMCRC), §1.2.  Appended little-endian on the wire. */
 uint32_t yn_desfire_crc32(const void *p, size_t n);
+/* The same CRC over several pieces: start from YN_DESFIRE_CRC32_INIT and
+ * feed each piece; the running value is the CRC (there is no final XOR). */
+#define YN_DESFIRE_CRC32_INIT 0xFFFFFFFFu
+uint32_t yn_desfire_crc32_update(uint32_t crc, const void *p, size_t n);
+/* CRC_A of ISO 14443-3 (reflected 0x8408, preset 0x6363, no final XOR),
+ * §1.2; sent little-endian.  Only DESFire's legacy D40 channel uses it. */
+uint16_t yn_iso14443a_crc(const void *p, size_t n);
+/* Rotate 16 bytes left by one byte (RndA', RndB' of §3.1 and §4.1); out may
+ * be in. */
+void yn_desfire_rotl1(const uint8_t in[16], uint8_t out[16]);
 
 /* --- AES-128 --- */
 int yn_aes128_ecb_encrypt(const uint8_t key[16], const uint8_t in[16], uint8_t out[16]);
@@ -97,12 +112,15 @@ int yn_ev2_mac_resp(const uint8_t mac_key[16], uint8_t rc, uint16_t ctr_plus1,
 		    uint8_t mact[YN_MACT_LEN]);
 /* Full mode: pad with ISO 9797-1 method 2 (always: 80 00.., a full block
  * when len is a multiple of 16) and AES-CBC encrypt with iv.  out_cap must
- * hold len rounded up to the next multiple of 16 strictly above len. */
+ * hold len rounded up to the next multiple of 16 strictly above len
+ * (YN_ENOSPC otherwise).  plain may be out (in place). */
 int yn_ev2_encrypt(const uint8_t enc[16], const uint8_t iv[16], const uint8_t *plain,
 		   size_t len, uint8_t *out, size_t out_cap, size_t *out_len);
 /* Decrypt and strip method-2 padding.  YN_EFORMAT if len is not a non-zero
  * multiple of 16 or the padding is wrong (the caller has already checked the
- * MAC, so bad padding means a bad peer). */
+ * MAC, so bad padding means a bad peer).  out needs room for the plaintext
+ * only (the last block is decrypted aside): YN_ENOSPC otherwise.  ct may be
+ * out (in place). */
 int yn_ev2_decrypt(const uint8_t enc[16], const uint8_t iv[16], const uint8_t *ct, size_t len,
 		   uint8_t *out, size_t out_cap, size_t *plain_len);
 /* ChangeKey plaintext before Full-mode encryption, §5.3:
@@ -112,9 +130,49 @@ int yn_ev2_decrypt(const uint8_t enc[16], const uint8_t iv[16], const uint8_t *c
 int yn_ev2_changekey_plain(int same_key, const uint8_t newkey[16], const uint8_t oldkey[16],
 			   uint8_t ver, uint8_t out[21], size_t *out_len);
 
-/* --- EV1 AES authentication (0xAA), §3 --- */
+/* The card's side of the above: check and open a decrypted ChangeKey
+ * plaintext (as yn_ev2_decrypt returns it).  For another key, oldkey is the
+ * key being replaced and the CRC32 of the recovered new key must match
+ * (YN_EBADMAC otherwise, compared in constant time).  YN_EFORMAT if len is
+ * not 17 (same key) or 21 (another key).  newkey and *ver are zeroed after a
+ * failure. */
+int yn_ev2_changekey_open(int same_key, const uint8_t *plain, size_t len,
+			  const uint8_t oldkey[16], uint8_t newkey[16], uint8_t *ver);
+
+/* --- EV1 AES authentication (0xAA) and secure channel, §3 ---
+ * The frames of §3.1 are AES-CBC (yn_aes128_cbc_*) with the IVs given
+ * there; after authentication one running IV (16 bytes, starting at 0)
+ * is passed by pointer to every call below and to yn_ev1_cmac, which
+ * advance it as the card does. */
 /* Session key RndA[0..3] || RndB[0..3] || RndA[12..15] || RndB[12..15]. */
 void yn_ev1_session_key(const uint8_t rnda[16], const uint8_t rndb[16], uint8_t out[16]);
+/* Enciphered frame: E(data || crc(LE) || 00 pad to 16), §3.2.  crc is the
+ * DESFire CRC32 the caller computed over what the frame type covers
+ * (command: Cmd || header || data; response: data || status).  data may be
+ * out.  *out_len is the padded length. */
+int yn_ev1_encrypt(const uint8_t key[16], uint8_t iv[16], const uint8_t *data, size_t len,
+		   uint32_t crc, uint8_t *out, size_t out_cap, size_t *out_len);
+/* Decrypt an enciphered frame of len bytes whose plaintext carries
+ * data_len bytes of data, and check CRC32(pre || data || post) and the zero
+ * padding: YN_EBADMAC if either is wrong, YN_EFORMAT if len does not fit
+ * data_len.  out (out_cap >= len) receives the data in out[0..data_len),
+ * the rest is zeroed; all of out is zeroed after a failure.  The running IV
+ * advances over the ciphertext even when the check fails. */
+int yn_ev1_decrypt(const uint8_t key[16], uint8_t iv[16], const uint8_t *ct, size_t len,
+		   size_t data_len, const uint8_t *pre, size_t pre_len, const uint8_t *post,
+		   size_t post_len, uint8_t *out, size_t out_cap);
+/* ChangeKey cryptogram (32 bytes, to encrypt with the running IV), §3.4:
+ *   same key:    new || ver || CRC32(C4 keyno new ver) || 00*11
+ *   another key: (new^old) || ver || CRC32(C4 keyno (new^old) ver) ||
+ *                CRC32(new) || 00*7
+ * keyno is the byte sent (with the key-type bits for a PICC key). */
+int yn_ev1_changekey_plain(int same_key, uint8_t keyno, const uint8_t newkey[16],
+			   const uint8_t oldkey[16], uint8_t ver, uint8_t out[32]);
+/* The card's side: check a decrypted 32-byte cryptogram (both CRCs and the
+ * padding, in constant time: YN_EBADMAC) and recover the new key and
+ * version.  newkey and *ver are zeroed after a failure. */
+int yn_ev1_changekey_open(int same_key, uint8_t keyno, const uint8_t plain[32],
+			  const uint8_t oldkey[16], uint8_t newkey[16], uint8_t *ver);
 
 /* --- keys: ECDSA P-256 and AES master keys, loaded by URI ---
  *
@@ -123,9 +181,12 @@ void yn_ev1_session_key(const uint8_t rnda[16], const uint8_t rndb[16], uint8_t 
  * handles without changing callers.  Private key files (PEM, PKCS#8 or
  * traditional EC, as `openssl genpkey -algorithm EC -pkeyopt
  * ec_paramgen_curve:P-256` writes them) and AES key files must not be
- * readable or writable by group or others: YN_EKEYPERM otherwise, with the
- * path and mode logged.  AES key files hold 32 hex digits (and an optional
- * newline).
+ * readable or writable by group or others (no bit of mode & 077 may be
+ * set): YN_EKEYPERM otherwise, with the path and mode logged.  AES key files
+ * hold exactly 32 hex digits (and an optional newline): YN_EBADKEY
+ * otherwise.  Encrypted PEM keys are refused (YN_EBADKEY), never prompted
+ * for.  A missing file gives YN_ENOENT, an unreadable one YN_EACCES.
+ * Handles are immutable after loading and may be shared between threads.
  */
 struct yn_privkey;
 struct yn_pubkey;

@@ -8,5 +8,6 @@
 #define YN_TOOLS_CMDS_H
 
 int yn_cmd_reader(int argc, char **argv);
+int yn_cmd_card(int argc, char **argv);
 
 #endif
