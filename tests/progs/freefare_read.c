@@ -10,7 +10,8 @@
  *       AES key (key 0, all zeros), create application AID (AES, 2 keys,
  *       settings 0F), select it, authenticate with its key 0 (zeros), set
  *       key 1 to KEY, create standard data file FILE (COMM: plain, mac or
- *       enc; read with key 1, write with key 0) and write DATA to it.
+ *       enc; read with key 1, write with key 0, no read-and-write key,
+ *       access rights changed with key 0) and write DATA to it.
  *   freefare_read CONNSTRING read AID KEYNO KEY FILE LENGTH
  *       select AID, authenticate (EV1 AES, command AA) with key KEYNO = KEY,
  *       read LENGTH bytes of FILE from offset 0 and print them in hex.
@@ -167,7 +168,7 @@ static int do_setup(MifareTag tag, char **argv)
 		goto out;
 	}
 	if (mifare_desfire_create_std_data_file(tag, (uint8_t)file, comm,
-						MDAR(MDAR_KEY1, MDAR_KEY0, MDAR_KEY0, MDAR_KEY0),
+						MDAR(MDAR_KEY1, MDAR_KEY0, MDAR_DENY, MDAR_KEY0),
 						(uint32_t)data_len) < 0) {
 		fail(tag, "CreateStdDataFile");
 		goto out;
