@@ -6,7 +6,9 @@
  * key, writes a file, then authenticates with EV1 AES (command AA) and
  * reads the file back.
  */
+#include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +24,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "card/emu/emu.h"
+#include "card/emu/pn532_emu.h"
 #include "reader/reader.h"
 #include "tests/lib/testlib.h"
 
@@ -177,6 +180,64 @@ static void test_freefare_ev1_aes_reads_file(void **state)
 	serve_stop(rig);
 }
 
+/* The emulator in a thread of this process, so that the test can tear the
+ * software card's power in the middle of a command. */
+struct inproc {
+	struct yn_emu *card;
+	const char *link;
+	volatile sig_atomic_t stop;
+	int result;
+};
+
+static void *serve_thread(void *arg)
+{
+	struct inproc *ip = arg;
+
+	ip->result = yn_pn532_serve_emu(ip->card, ip->link, &ip->stop);
+	return NULL;
+}
+
+static void test_torn_command_is_card_gone_then_card_back(void **state)
+{
+	static const uint8_t get_version[] = { 0x90, 0x60, 0x00, 0x00, 0x00 };
+	struct rig *rig = *state;
+	struct inproc ip = { .link = rig->link };
+	struct yn_reader *r = NULL;
+	struct stat st;
+	pthread_t th;
+	uint8_t resp[300];
+	size_t n = 0;
+	char uri[320];
+	int i;
+
+	assert_int_equal(yn_emu_load(rig->state, &ip.card), 0);
+	assert_int_equal(pthread_create(&th, NULL, serve_thread, &ip), 0);
+	for (i = 0; i < 250 && stat(rig->link, &st) != 0; i++)
+		yn_sleep_ms(20);
+	snprintf(uri, sizeof(uri), "nfc:pn532_uart:%s", rig->link);
+	assert_int_equal(yn_reader_open(uri, &r), 0);
+	assert_int_equal(yn_reader_wait_card(r, yn_deadline_in_ms(2000)), 0);
+	assert_int_equal(yn_reader_transmit(r, get_version, sizeof(get_version), resp, sizeof(resp),
+					    &n, yn_deadline_in_ms(1000)), 0);
+	/* The next command loses power before the card answers. */
+	yn_emu_tear_after(ip.card, 1);
+	assert_int_equal(yn_reader_transmit(r, get_version, sizeof(get_version), resp, sizeof(resp),
+					    &n, yn_deadline_in_ms(1000)), YN_ECARDGONE);
+	assert_int_equal(n, 0);
+	/* Back in the field: a fresh activation, the card answers again. */
+	assert_int_equal(yn_reader_wait_card(r, yn_deadline_in_ms(2000)), 0);
+	assert_int_equal(yn_reader_transmit(r, get_version, sizeof(get_version), resp, sizeof(resp),
+					    &n, yn_deadline_in_ms(1000)), 0);
+	assert_int_equal(n, 9);
+	assert_int_equal(resp[8], 0xAF);
+	yn_reader_close(r);
+	ip.stop = 1;
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(ip.result, 0);
+	assert_int_not_equal(lstat(rig->link, &st), 0);
+	yn_emu_free(ip.card);
+}
+
 static void test_card_serve_pn532_usage_errors(void **state)
 {
 	struct rig *rig = *state;
@@ -202,6 +263,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_nfc_backend_reads_software_card),
 		T(test_freefare_ev1_aes_reads_file),
+		T(test_torn_command_is_card_gone_then_card_back),
 		T(test_card_serve_pn532_usage_errors),
 #undef T
 	};
