@@ -58,6 +58,9 @@ enum {
 #define PARAM_AUTO_RATS 0x10
 /* Largest data the chip returns after an InDataExchange status byte. */
 #define EXCHANGE_DATA_MAX 262
+/* How often the pseudo-terminal is checked for a new client while none
+ * holds it. */
+#define HUP_POLL_MS 10
 /* Host bytes kept while waiting for the end of a frame. */
 #define RX_MAX (2 * YN_PN532_FRAME_WIRE_MAX)
 
@@ -871,7 +874,7 @@ int yn_pn532_serve(const struct yn_pn532_card *card, const char *link_path,
 	struct pollfd pfd;
 	char slave[128];
 	size_t out_len;
-	int master = -1, linked = 0, hung = 0, r;
+	int master = -1, linked = 0, hung = 1, r;
 	ssize_t k;
 
 	if ((r = yn_pn532_new(card, &pn)) != 0)
@@ -897,11 +900,15 @@ int yn_pn532_serve(const struct yn_pn532_card *card, const char *link_path,
 		goto out;
 	linked = 1;
 	yn_info("pn532: serving on %s (%s)", link_path, slave);
+	/* Until a process opens the slave, and after it closes it, poll()
+	 * reports POLLHUP at once and cannot wait for the next open: look
+	 * again every HUP_POLL_MS.  A client's first frame waits at most that
+	 * long; after that, poll() sleeps until the client writes. */
 	while (!*stop) {
 		pfd.fd = master;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if (poll(&pfd, 1, hung ? 0 : 200) < 0) {
+		if (poll(&pfd, 1, 200) < 0) {
 			if (errno == EINTR)
 				continue;
 			yn_err("pn532: poll: %s", strerror(errno));
@@ -921,8 +928,7 @@ int yn_pn532_serve(const struct yn_pn532_card *card, const char *link_path,
 			if (k < 0 && (errno == EAGAIN || errno == EINTR))
 				continue;
 		} else if (!(pfd.revents & (POLLHUP | POLLERR))) {
-			if (hung)
-				yn_sleep_ms(20);	/* no client: look again shortly */
+			hung = 0;	/* a client holds the port, quietly */
 			continue;
 		}
 		/* No process has the slave open (or it just closed it). */
@@ -932,7 +938,7 @@ int yn_pn532_serve(const struct yn_pn532_card *card, const char *link_path,
 			raw_line(master);
 			hung = 1;
 		}
-		yn_sleep_ms(20);
+		yn_sleep_ms(HUP_POLL_MS);
 	}
 	r = 0;
 out:
