@@ -8,6 +8,7 @@
 #define YN_TOOLS_CMDS_H
 
 int yn_cmd_reader(int argc, char **argv);
+int yn_cmd_tap(int argc, char **argv);
 int yn_cmd_journal(int argc, char **argv);
 int yn_cmd_denylist(int argc, char **argv);
 int yn_cmd_policy(int argc, char **argv);

@@ -17,6 +17,7 @@ struct subcmd {
 
 static const struct subcmd subcmds[] = {
 	{ "reader", yn_cmd_reader, "list readers, probe a card, send raw APDUs" },
+	{ "tap", yn_cmd_tap, "run one tap on the daemon's code path and print the decision" },
 	{ "journal", yn_cmd_journal, "show, verify, export or recover a decision journal" },
 	{ "denylist", yn_cmd_denylist, "build, sign, diff, apply, verify and show denylists" },
 	{ "policy", yn_cmd_policy, "check an entitlement policy file and explain it" },
