@@ -18,6 +18,7 @@ struct subcmd {
 static const struct subcmd subcmds[] = {
 	{ "reader", yn_cmd_reader, "list readers, probe a card, send raw APDUs" },
 	{ "card", yn_cmd_card, "make and serve software DESFire EV2 cards" },
+	{ "selftest", yn_cmd_selftest, "run the cryptographic known-answer tests" },
 };
 
 static void usage(FILE *f)
