@@ -385,6 +385,14 @@ void yn_holder_trust_free(struct yn_holder_trust *t)
 	memset(t, 0, sizeof(*t));
 }
 
+int yn_holder_for_card(const struct yn_holder *h, const uint8_t card_uid[YN_UID_LEN])
+{
+	if (h == NULL || card_uid == NULL)
+		return YN_EINVAL;
+	/* Not secret: both UIDs are public, so a plain compare is fine. */
+	return memcmp(h->uid, card_uid, YN_UID_LEN) == 0 ? 0 : YN_EWRONGCARD;
+}
+
 int yn_holder_verify(const struct yn_holder *h, const uint8_t card_uid[YN_UID_LEN],
 		     const struct yn_holder_trust *t, const char **why)
 {
@@ -398,9 +406,8 @@ int yn_holder_verify(const struct yn_holder *h, const uint8_t card_uid[YN_UID_LE
 		return fail(why, "holder: nothing to verify", YN_EINVAL);
 	if ((r = yn_holder_check(h, why)) != 0)
 		return r;
-	/* Not secret: both UIDs are public, so a plain compare is fine. */
-	if (memcmp(h->uid, card_uid, YN_UID_LEN) != 0)
-		return fail(why, "uid: the record was issued to another card", YN_EWRONGCARD);
+	if ((r = yn_holder_for_card(h, card_uid)) != 0)
+		return fail(why, "uid: the record was issued to another card", r);
 	if ((key = yn_holder_trust_find(t, h->issuer_key_id)) == NULL)
 		return fail(why, "issuer_key_id: not a trusted issuer key", YN_EUNKNOWNKEY);
 	if ((r = yn_holder_sig_input(h, card_uid, in, why)) != 0)

@@ -139,6 +139,10 @@ const struct yn_pubkey *yn_holder_trust_find(const struct yn_holder_trust *t,
 /* Free every key; t is empty afterwards. */
 void yn_holder_trust_free(struct yn_holder_trust *t);
 
+/* 0 if the record was issued to the card with this UID, YN_EWRONGCARD if
+ * not (YN_EINVAL for NULL).  UIDs are public: a plain compare. */
+int yn_holder_for_card(const struct yn_holder *h, const uint8_t card_uid[YN_UID_LEN]);
+
 /*
  * Is this record genuine and for this card?  In this order:
  *   YN_EWRONGCARD  h->uid differs from card_uid (a copied record);

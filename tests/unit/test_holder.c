@@ -482,6 +482,8 @@ static void test_record_moved_to_another_card_gives_wrongcard(void **state)
 
 	yn_test_hex("04AABBCCDDEE80", other, sizeof(other));
 	assert_int_equal(yn_holder_decode(fx->file, sizeof(fx->file), &h, NULL), 0);
+	assert_int_equal(yn_holder_for_card(&h, fx->uid), 0);
+	assert_int_equal(yn_holder_for_card(&h, other), YN_EWRONGCARD);
 	/* Copied as is onto another card. */
 	assert_int_equal(yn_holder_verify(&h, other, &fx->trust, &why), YN_EWRONGCARD);
 	assert_non_null(strstr(why, "uid"));
