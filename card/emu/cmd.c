@@ -1097,10 +1097,13 @@ static const struct handler handlers[] = {
 int cmd_execute(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len, int iso,
 		struct emu_reply *rp)
 {
+	static const uint8_t none[1];
 	struct ctx *x;
 	size_t i;
 	int r;
 
+	if (data == NULL)	/* no data field: an empty one, never NULL */
+		data = none;
 	rp->status = ST_OK;
 	rp->len = 0;
 	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)

@@ -189,7 +189,8 @@ static EMU_UNUSED uint8_t ev2_x(struct yn_emu *c, struct tsess *s, uint8_t cmd, 
 	size_t bl = 0, n = 0, rl;
 	uint8_t st;
 
-	memcpy(body, hdr, hl);
+	if (hl > 0)
+		memcpy(body, hdr, hl);
 	bl = hl;
 	if (mode == M_FULL && dl > 0) {
 		assert_int_equal(yn_ev2_iv_cmd(s->enc, s->ti, s->ctr, iv), 0);
