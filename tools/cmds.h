@@ -14,8 +14,6 @@ int yn_cmd_denylist(int argc, char **argv);
 int yn_cmd_policy(int argc, char **argv);
 int yn_cmd_selftest(int argc, char **argv);
 int yn_cmd_card(int argc, char **argv);
-int yn_cmd_card(int argc, char **argv);
-int yn_cmd_selftest(int argc, char **argv);
 int yn_cmd_keys(int argc, char **argv);
 
 #endif

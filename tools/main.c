@@ -23,8 +23,6 @@ static const struct subcmd subcmds[] = {
 	{ "policy", yn_cmd_policy, "check an entitlement policy file and explain it" },
 	{ "selftest", yn_cmd_selftest, "run the cryptographic known-answer tests" },
 	{ "card", yn_cmd_card, "make and serve software DESFire EV2 cards" },
-	{ "card", yn_cmd_card, "make and serve software DESFire EV2 cards" },
-	{ "selftest", yn_cmd_selftest, "run the cryptographic known-answer tests" },
 	{ "keys", yn_cmd_keys, "generate a key set, export a role's keys, check a key directory" },
 };
 
