@@ -422,18 +422,50 @@ static int journal(struct tap *p, uint8_t kind, uint8_t decision, uint64_t inten
 	return e;
 }
 
+/* Close the intent of a grant whose commit answer was lost, with decision
+ * (GRANT: found on the card; TAP_AGAIN: not on it; UNCERTAIN: card not seen
+ * again in time).  The outcome record names the intent. */
+static int settle_pending(struct tap *p, uint8_t decision, uint16_t reason)
+{
+	struct yn_journal_rec rec;
+	struct yn_tap_ctx *c = p->c;
+	uint64_t seq = 0, t = yn_now_ns();
+	int e;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.kind = YN_JKIND_OUTCOME;
+	rec.decision = decision;
+	rec.grants = decision == YN_JDEC_GRANT ? c->pending.grants : 0;
+	rec.reason = reason;
+	rec.time_us = p->now * 1000000;
+	rec.mono_ns = p->t0;
+	snprintf(rec.terminal, sizeof(rec.terminal), "%s", p->cfg->terminal_id);
+	rec.card_serial = c->pending.serial;
+	rec.subsidy_fen = decision == YN_JDEC_GRANT ? c->pending.subsidy_fen : 0;
+	rec.voucher_units = decision == YN_JDEC_GRANT ? c->pending.voucher_units : 0;
+	rec.intent_seq = c->pending.intent_seq;
+	e = yn_term_journal(p->t, &rec, &seq);
+	p->sync_ns += yn_now_ns() - t;
+	if (e != 0)
+		yn_err("JOURNAL WRITE FAILED (%s): nothing more will be granted until it is fixed",
+		       yn_strerror(e));
+	else
+		yn_notice("tap: card serial %llu: the grant of intent %llu is %s",
+			  (unsigned long long)c->pending.serial,
+			  (unsigned long long)c->pending.intent_seq,
+			  decision == YN_JDEC_GRANT ? "on the card: confirmed" :
+			  decision == YN_JDEC_TAP_AGAIN ? "not on the card: it was not granted" :
+			  "uncertain: the card was not seen again");
+	c->pending.intent_seq = 0;
+	return e;
+}
+
 /* Was the write of a grant whose commit answer we lost on the card after all? */
-static int pending_confirmed(struct tap *p)
+static int pending_on_card(struct tap *p)
 {
 	struct yn_tap_ctx *c = p->c;
 	size_t i;
 
-	if (c->pending.intent_seq == 0 || !p->have_holder || c->pending.serial != p->h.serial)
-		return 0;
-	if (p->now - c->pending.at > PENDING_WINDOW_S || p->now < c->pending.at) {
-		c->pending.intent_seq = 0;
-		return 0;
-	}
 	if (p->cfg->role == YN_ROLE_GATE) {
 		for (i = 0; i < p->n_trips; i++)
 			if (p->trips[i].terminal == p->cfg->terminal_number &&
@@ -505,18 +537,28 @@ int yn_tap_run(struct yn_tap_ctx *c, uint64_t t0_ns, int64_t now_utc, struct yn_
 	if (read_holder(&p) != 0 || read_state(&p) != 0)
 		goto decided;
 
-	if (pending_confirmed(&p)) {
-		/* The grant whose commit answer was lost is on the card. */
-		outcome(&p, YN_VERDICT_GRANT, "confirmed", TAP_R_CONFIRMED, "已确认",
-			"previous tap confirmed");
-		snprintf(o->granted, sizeof(o->granted), "confirmed");
-		rc = journal(&p, YN_JKIND_OUTCOME, YN_JDEC_GRANT, c->pending.intent_seq, &seq);
-		c->pending.intent_seq = 0;
-		o->journal_seq = seq;
-		goto out;
+	if (c->pending.intent_seq != 0 && c->pending.serial == p.h.serial &&
+	    p.now >= c->pending.at && p.now - c->pending.at <= PENDING_WINDOW_S) {
+		if (pending_on_card(&p)) {
+			/* The grant whose commit answer was lost is on the card:
+			 * this tap confirms it (and grants nothing new). */
+			outcome(&p, YN_VERDICT_GRANT, "confirmed", TAP_R_CONFIRMED, "已确认",
+				"previous tap confirmed");
+			snprintf(o->granted, sizeof(o->granted), "%s", c->pending.granted);
+			o->subsidy_fen = c->pending.subsidy_fen;
+			o->voucher_units = c->pending.voucher_units;
+			o->journal_seq = c->pending.intent_seq;
+			rc = settle_pending(&p, YN_JDEC_GRANT, TAP_R_CONFIRMED);
+			goto out;
+		}
+		if ((rc = settle_pending(&p, YN_JDEC_TAP_AGAIN, TAP_R_COMMIT_LOST)) != 0)
+			goto out;
 	}
 
 	sig_ok = signature_ok(&p);
+	if (c->pending.intent_seq != 0 && p.now - c->pending.at > PENDING_WINDOW_S &&
+	    (rc = settle_pending(&p, YN_JDEC_UNCERTAIN, TAP_R_COMMIT_LOST)) != 0)
+		goto out;
 	dl = yn_dl_reader_enter(c->dlr);
 	if (dl != NULL) {
 		listed = yn_denylist_lookup(dl, p.h.serial, NULL) == 1;
@@ -574,12 +616,20 @@ int yn_tap_run(struct yn_tap_ctx *c, uint64_t t0_ns, int64_t now_utc, struct yn_
 		outcome(&p, YN_VERDICT_TAP_AGAIN, "tap_again",
 			lost ? TAP_R_COMMIT_LOST : TAP_R_TAP_AGAIN, "请重新刷卡", "please tap again");
 		if (lost) {
-			/* The card may have committed: remember, confirm on re-tap. */
+			/* The card may have committed: the intent stays open, and
+			 * the next tap of this card on this reader settles it. */
 			c->pending.serial = p.h.serial;
 			c->pending.intent_seq = intent;
 			c->pending.card_time = card_time(p.now);
 			c->pending.at = p.now;
-			rc = journal(&p, YN_JKIND_OUTCOME, YN_JDEC_UNCERTAIN, intent, &seq);
+			snprintf(c->pending.granted, sizeof(c->pending.granted), "%s",
+				 d.ride ? "ride" : d.subsidy_fen ? "subsidy" : "voucher");
+			c->pending.subsidy_fen = d.subsidy_fen;
+			c->pending.voucher_units = d.voucher_units;
+			c->pending.grants = (uint8_t)((d.ride ? YN_JGRANT_RIDE : 0) |
+						      (d.subsidy_fen ? YN_JGRANT_SUBSIDY : 0) |
+						      (d.voucher_units ? YN_JGRANT_VOUCHER : 0));
+			o->journal_seq = intent;
 			yn_warn("tap: card serial %llu: commit answer lost (%s): uncertain until "
 				"the card is seen again", (unsigned long long)p.h.serial,
 				yn_strerror(e));
@@ -621,12 +671,27 @@ int yn_tap_ctx_init(struct yn_tap_ctx *c, struct yn_term *t, struct yn_reader *r
 	c->term = t;
 	c->reader = r;
 	yn_desfire_init(&c->df, r);
+	/* Card failures are routine at a gate (a card pulled away): the tap
+	 * logs its own one-line account; the layer's detail goes to info. */
+	c->df.log_level = YN_LOG_INFO;
 	e = yn_dl_reader_new(t->dl, &c->dlr);
 	return e;
 }
 
 void yn_tap_ctx_free(struct yn_tap_ctx *c)
 {
+	if (c->pending.intent_seq != 0 && c->term != NULL) {
+		/* The card was not seen again: leave the record saying so. */
+		struct tap p;
+
+		memset(&p, 0, sizeof(p));
+		p.c = c;
+		p.t = c->term;
+		p.cfg = c->term->cfg;
+		p.now = c->pending.at;
+		p.t0 = yn_now_ns();
+		(void)settle_pending(&p, YN_JDEC_UNCERTAIN, TAP_R_COMMIT_LOST);
+	}
 	if (c->dlr)
 		yn_dl_reader_free(c->dlr);
 	yn_desfire_reset(&c->df);

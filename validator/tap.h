@@ -13,9 +13,13 @@
  * A card that leaves or a deadline that passes ends the tap as TAP_AGAIN with
  * nothing granted: without CommitTransaction the card discards the writes.
  * If the commit's answer is lost the card may hold the write: the outcome is
- * TAP_AGAIN, the journal says "uncertain" for that intent, and the next tap
- * of the same card recognises its own write (terminal number and time on
- * the card) and confirms the grant instead of charging or refusing twice.
+ * TAP_AGAIN and the journal's intent stays open.  The next tap of the same
+ * card on the same reader settles it: if the card holds the write (terminal
+ * number and time on the card) the grant is confirmed ("confirmed", nothing
+ * new is written or paid twice); if not, the intent is closed as not granted
+ * and the tap proceeds.  If the card is not seen again within 10 minutes (or
+ * the daemon stops), the intent is closed as "uncertain" for the back office
+ * (docs/journal-format.md).
  *
  * The hot path allocates nothing, reads no file, fetches no algorithm.
  */
@@ -42,6 +46,9 @@ struct yn_tap_ctx {
 		uint64_t intent_seq;
 		uint32_t card_time;	/* the time written on the card */
 		int64_t at;		/* when (UTC) */
+		char granted[16];
+		uint32_t subsidy_fen, voucher_units;
+		uint8_t grants;		/* YN_JGRANT_* */
 	} pending;
 };
 
