@@ -308,6 +308,7 @@ static void test_dl_wrong_key_refused(void **state)
 	memcpy(buf + 8, bufa + 8, YN_KEYID_LEN);
 	assert_int_equal(yn_denylist_parse(buf, len, trust_a, &l), YN_EBADSIG);
 	/* A terminal that trusts both keys takes B's list. */
+	free(buf);
 	make_list(e, n, 3, kb, &buf, &len);
 	assert_int_equal(yn_dl_trust_new(&both), 0);
 	assert_int_equal(yn_dl_trust_add(both, pub_a), 0);
