@@ -455,6 +455,63 @@ static void test_fail_at_every_boundary_keeps_acked(void **state)
 	assert_true(n > 30);
 }
 
+/* Recovery itself writes (cuts the tail, appends uncertain records, syncs):
+ * a crash at any of those boundaries must leave a journal that the next
+ * recovery completes, with every acknowledged record. */
+static void test_crash_during_recovery_is_recovered(void **state)
+{
+	struct yn_journal_opts o = small_opts();
+	struct yn_journal_report rep;
+	struct yn_journal_rec in = outcome(900, YN_JDEC_GRANT), d = outcome(901, YN_JDEC_DENY);
+	struct yn_journal *j;
+	struct collect c;
+	uint8_t junk[40];
+	char path[512];
+	unsigned long n;
+	int fd, done = 0;
+
+	(void)state;
+	in.kind = YN_JKIND_INTENT;
+	memset(junk, 0x77, sizeof(junk));
+	yn_log_set_level(2);
+	for (n = 1; !done; n++) {
+		yn_test_rmtree(dir);
+		assert_int_equal(mkdir(dir, 0700), 0);
+		j = open_ok(&o, NULL);
+		assert_int_equal(yn_journal_append(j, &d, NULL), 0);
+		assert_int_equal(yn_journal_append(j, &in, NULL), 0);	/* seq 2, open */
+		assert_int_equal(yn_journal_append(j, &in, NULL), 0);	/* seq 3, open */
+		yn_journal_close(j);
+		snprintf(path, sizeof(path), "%s/journal-00000000000000000001.ynj", dir);
+		fd = open(path, O_RDWR);
+		assert_true(fd >= 0);
+		assert_int_equal(pwrite(fd, junk, sizeof(junk),
+					YN_JOURNAL_HDR_LEN + 3 * YN_JOURNAL_REC_LEN), sizeof(junk));
+		close(fd);
+		yn_wio_fault_set(YN_WIO_CRASH, n);
+		j = NULL;
+		if (yn_journal_open(dir, &o, &j, &rep) == 0 && !yn_wio_crashed())
+			done = 1;	/* n is past the last boundary recovery has */
+		yn_journal_report_free(&rep);
+		yn_journal_close(j);
+		yn_wio_fault_set(YN_WIO_NONE, 0);
+		j = open_ok(&o, &rep);
+		yn_journal_report_free(&rep);
+		yn_journal_close(j);
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(yn_journal_read(dir, collect_fn, &c, &rep), 0);
+		assert_false(rep.torn);
+		assert_int_equal(rep.n_uncertain, 0);
+		assert_true(c.n >= 5);	/* 3 acknowledged + 2 uncertain */
+		assert_int_equal(c.seqs[0], 1);
+		assert_int_equal(c.seqs[1], 2);
+		assert_int_equal(c.seqs[2], 3);
+		yn_journal_report_free(&rep);
+	}
+	yn_log_set_level(YN_LOG_NOTICE);
+	assert_true(n > 4);
+}
+
 /* A child appends as fast as it can and reports each acknowledged sequence
  * on a pipe; it is SIGKILLed at a random moment; recovery in the parent
  * must hold every acknowledged record. */
@@ -784,6 +841,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_terminal_id_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_at_every_boundary_keeps_acked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_at_every_boundary_keeps_acked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_during_recovery_is_recovered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_child_never_loses_acked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_catches_every_flipped_byte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_middle_record_refuses_open, setup, teardown),
