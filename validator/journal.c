@@ -695,9 +695,10 @@ static int64_t local_day(const struct yn_journal *j, int64_t t_us)
 	return s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
 }
 
-/* Start a new file for first sequence j->next_seq: written under a .tmp
- * name, synced, renamed into place, directory synced. */
-static int new_file(struct yn_journal *j)
+/* Start a new file for first sequence j->next_seq, created at created_us
+ * (the file's local day for daily rotation): written under a .tmp name,
+ * synced, renamed into place, directory synced. */
+static int new_file(struct yn_journal *j, int64_t created_us)
 {
 	struct hdr h;
 	uint8_t buf[YN_JOURNAL_HDR_LEN];
@@ -706,7 +707,7 @@ static int new_file(struct yn_journal *j)
 
 	memset(&h, 0, sizeof(h));
 	h.first_seq = j->next_seq;
-	h.created_us = now_us();
+	h.created_us = created_us;
 	snprintf(h.terminal, sizeof(h.terminal), "%s", j->terminal);
 	memcpy(h.prev_hash, j->last_hash, YN_SHA256_LEN);
 	if ((r = hdr_encode(&h, buf)) != 0)
@@ -740,14 +741,16 @@ fail:
 	return r;
 }
 
-/* Close the current file at its last record and start the next. */
-static int rotate(struct yn_journal *j)
+/* Close the current file at its last record and start the next, dated by
+ * the record that starts it (so that a clock fixed for a test or an audit
+ * rotates once per day of its own, not on every record). */
+static int rotate(struct yn_journal *j, int64_t time_us)
 {
 	int r;
 
 	if ((r = yn_wio_truncate(j->fd, (off_t)j->end)) != 0 || (r = yn_wio_sync(j->fd)) != 0)
 		return r;
-	return new_file(j);
+	return new_file(j, time_us);
 }
 
 static int check_rec(const struct yn_journal *j, const struct yn_journal_rec *rec)
@@ -786,10 +789,21 @@ int yn_journal_append(struct yn_journal *j, const struct yn_journal_rec *rec, ui
 		return r;
 	if ((r = yn_sha256(buf, sizeof(buf), hash)) != 0)
 		return r;
+	/* Room to remember the intent, before anything is written: nothing can
+	 * fail between the sync and the acknowledgement. */
+	if (t.kind == YN_JKIND_INTENT && j->n_open == j->cap_open) {
+		struct yn_journal_intent *nv;
+		size_t nc = j->cap_open ? j->cap_open * 2 : 16;
+
+		if ((nv = realloc(j->open, nc * sizeof(*nv))) == NULL)
+			return YN_ENOMEM;
+		j->open = nv;
+		j->cap_open = nc;
+	}
 	if (j->file_records > 0 &&
 	    (j->end + YN_JOURNAL_REC_LEN > j->opts.max_file_bytes ||
 	     (j->opts.rotate_daily && local_day(j, t.time_us) > j->file_day))) {
-		if ((r = rotate(j)) != 0)
+		if ((r = rotate(j, t.time_us)) != 0)
 			goto fail;
 	}
 	if (j->end + YN_JOURNAL_REC_LEN > j->alloc_end) {
@@ -802,9 +816,8 @@ int yn_journal_append(struct yn_journal *j, const struct yn_journal_rec *rec, ui
 	if ((r = yn_wio_pwrite(j->fd, buf, sizeof(buf), (off_t)j->end)) != 0 ||
 	    (r = yn_wio_datasync(j->fd)) != 0)
 		goto fail;
-	if (t.kind == YN_JKIND_INTENT &&
-	    (r = add_intent(&j->open, &j->n_open, &j->cap_open, t.seq, t.card_serial)) != 0)
-		goto fail;
+	if (t.kind == YN_JKIND_INTENT)
+		(void)add_intent(&j->open, &j->n_open, &j->cap_open, t.seq, t.card_serial);
 	if (t.kind == YN_JKIND_OUTCOME && t.intent_seq != 0)
 		(void)resolve_intent(j->open, &j->n_open, t.intent_seq);
 	j->end += YN_JOURNAL_REC_LEN;
@@ -897,7 +910,19 @@ int yn_journal_open(const char *dir, const struct yn_journal_opts *opts,
 		r = YN_EINVAL;
 		goto out;
 	}
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+	if (mkdir(dir, 0750) == 0) {
+		/* The new directory's entry in its parent must be durable too. */
+		char parent[PATH_MAX];
+		const char *slash = strrchr(dir, '/');
+
+		if (slash == NULL)
+			snprintf(parent, sizeof(parent), ".");
+		else
+			snprintf(parent, sizeof(parent), "%.*s", slash == dir ? 1 : (int)(slash - dir),
+				 dir);
+		if ((r = yn_wio_sync_dir(parent)) != 0)
+			goto out;
+	} else if (errno != EEXIST) {
 		yn_err("journal: cannot create %s: %s", dir, strerror(errno));
 		r = YN_EIO;
 		goto out;
@@ -922,7 +947,7 @@ int yn_journal_open(const char *dir, const struct yn_journal_opts *opts,
 	j->next_seq = t.next_seq;
 	memcpy(j->last_hash, t.last_hash, YN_SHA256_LEN);
 	if (report->files == 0) {
-		if ((r = new_file(j)) != 0)
+		if ((r = new_file(j, now_us())) != 0)
 			goto out;
 	} else {
 		snprintf(path, sizeof(path), "%s/%s", dir, t.file);
@@ -943,10 +968,21 @@ int yn_journal_open(const char *dir, const struct yn_journal_opts *opts,
 			j->alloc_end = t.end;
 		}
 	}
-	/* Intents without outcome: make each one explicit. */
+	/* Intents without outcome: make each one explicit.  The list of open
+	 * intents starts with room, so that appends do not allocate. */
 	j->open = report->uncertain;
 	j->n_open = j->cap_open = report->n_uncertain;
 	report->uncertain = NULL;
+	if (j->cap_open < 16) {
+		struct yn_journal_intent *nv = realloc(j->open, 16 * sizeof(*nv));
+
+		if (nv == NULL) {
+			r = YN_ENOMEM;
+			goto out;
+		}
+		j->open = nv;
+		j->cap_open = 16;
+	}
 	if (j->n_open > 0) {
 		report->uncertain = calloc(j->n_open, sizeof(*report->uncertain));
 		if (report->uncertain == NULL) {

@@ -280,6 +280,9 @@ static void test_rotation_daily_uses_local_day(void **state)
 	r.time_us += 86400ll * 1000000;	/* the next local day */
 	assert_int_equal(yn_journal_append(j, &r, NULL), 0);
 	assert_int_equal(count_files(".ynj"), 2);
+	r.time_us += 1000000;	/* the same day, a second later: same file */
+	assert_int_equal(yn_journal_append(j, &r, NULL), 0);
+	assert_int_equal(count_files(".ynj"), 2);
 	yn_journal_close(j);
 	assert_int_equal(yn_journal_read(dir, NULL, NULL, NULL), 0);
 }
