@@ -494,6 +494,18 @@ static size_t count_nonzero(const uint8_t *p, size_t n)
 	return c;
 }
 
+/* A slot whose first bytes are a record's magic and whose last bytes (the
+ * CRC) are written.  A slot is written once, over zeros, by one pwrite of a
+ * whole record; a power cut lands some of its sectors and not others, so a
+ * torn record lacks its head or its tail.  A record with both that fails
+ * its checks was damaged after it was written: it may have been
+ * acknowledged, and recovery must not cut it. */
+static int whole_record(const uint8_t *p)
+{
+	return p[0] == REC_MAGIC0 && p[1] == REC_MAGIC1 &&
+	       !all_zero(p + YN_JOURNAL_REC_LEN - 8, 8);
+}
+
 static void set_bad(struct yn_journal_report *rep, const char *file, uint64_t off, uint64_t seq,
 		    const char *why)
 {
@@ -566,7 +578,7 @@ static int scan_file(const char *name, const uint8_t *m, uint64_t size, int last
 					later_valid = 1;
 					break;
 				}
-			if (!last || later_valid) {
+			if (!last || later_valid || whole_record(p)) {
 				set_bad(rep, name, off, t->next_seq, why);
 				return YN_ECORRUPT;
 			}

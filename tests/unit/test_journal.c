@@ -683,6 +683,30 @@ static void test_corrupt_middle_record_refuses_open(void **state)
 	assert_int_equal(before.st_size, after.st_size);	/* nothing cut */
 }
 
+/* A bit flipped in the last record after it was written is damage, not a
+ * tear: the record may have been acknowledged, so recovery must not cut it. */
+static void test_damaged_last_record_is_not_cut(void **state)
+{
+	struct yn_journal_opts o = small_opts();
+	struct yn_journal_report rep;
+	struct yn_journal *j;
+	struct yn_journal_rec r = outcome(1, YN_JDEC_GRANT);
+	int i;
+
+	(void)state;
+	j = open_ok(&o, NULL);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(yn_journal_append(j, &r, NULL), 0);
+	yn_journal_close(j);
+	flip_at("journal-00000000000000000001.ynj", YN_JOURNAL_HDR_LEN + 2 * YN_JOURNAL_REC_LEN + 60);
+	j = NULL;
+	assert_int_equal(yn_journal_open(dir, &o, &j, &rep), YN_ECORRUPT);
+	assert_null(j);
+	assert_int_equal(rep.bad_offset, YN_JOURNAL_HDR_LEN + 2 * YN_JOURNAL_REC_LEN);
+	assert_int_equal(rep.bad_seq, 3);
+	yn_journal_report_free(&rep);
+}
+
 static void test_torn_tail_is_cut_and_reported(void **state)
 {
 	struct yn_journal_opts o = small_opts();
@@ -848,6 +872,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sigkill_child_never_loses_acked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_catches_every_flipped_byte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_middle_record_refuses_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_last_record_is_not_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tail_is_cut_and_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tool_verify_export, setup, teardown),
 	};
