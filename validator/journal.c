@@ -440,10 +440,10 @@ struct tail {
 	uint8_t last_hash[YN_SHA256_LEN];
 };
 
-static int add_intent(struct yn_journal_intent **v, size_t *n, size_t *cap, uint64_t seq,
-		      uint64_t serial)
+static int add_intent(struct yn_journal_intent **v, size_t *n, size_t *cap,
+		      const struct yn_journal_rec *rec)
 {
-	struct yn_journal_intent *nv;
+	struct yn_journal_intent *nv, *x;
 
 	if (*n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 8;
@@ -453,9 +453,16 @@ static int add_intent(struct yn_journal_intent **v, size_t *n, size_t *cap, uint
 		*v = nv;
 		*cap = nc;
 	}
-	(*v)[*n].seq = seq;
-	(*v)[*n].uncertain_seq = 0;
-	(*v)[*n].card_serial = serial;
+	x = &(*v)[*n];
+	memset(x, 0, sizeof(*x));
+	x->seq = rec->seq;
+	x->card_serial = rec->card_serial;
+	x->time_us = rec->time_us;
+	x->grants = rec->grants;
+	x->subsidy_fen = rec->subsidy_fen;
+	x->voucher_units = rec->voucher_units;
+	x->uid_len = rec->uid_len;
+	memcpy(x->uid, rec->uid, sizeof(x->uid));
 	(*n)++;
 	return 0;
 }
@@ -585,7 +592,7 @@ static int scan_file(const char *name, const uint8_t *m, uint64_t size, int last
 			break;
 		}
 		if (rec.kind == YN_JKIND_INTENT) {
-			if ((e = add_intent(open, n_open, cap_open, rec.seq, rec.card_serial)) != 0)
+			if ((e = add_intent(open, n_open, cap_open, &rec)) != 0)
 				return e;
 		} else if (rec.intent_seq != 0) {
 			/* An intent in a file already pruned is not an error. */
@@ -829,7 +836,7 @@ int yn_journal_append(struct yn_journal *j, const struct yn_journal_rec *rec, ui
 	    (r = yn_wio_datasync(j->fd)) != 0)
 		goto fail;
 	if (t.kind == YN_JKIND_INTENT)
-		(void)add_intent(&j->open, &j->n_open, &j->cap_open, t.seq, t.card_serial);
+		(void)add_intent(&j->open, &j->n_open, &j->cap_open, &t);
 	if (t.kind == YN_JKIND_OUTCOME && t.intent_seq != 0)
 		(void)resolve_intent(j->open, &j->n_open, t.intent_seq);
 	j->end += YN_JOURNAL_REC_LEN;
@@ -1011,7 +1018,14 @@ int yn_journal_open(const char *dir, const struct yn_journal_opts *opts,
 		u.decision = YN_JDEC_UNCERTAIN;
 		u.reason = YN_JREASON_CRASH_RECOVERY;
 		u.time_us = now_us();
+		/* What the intent was about to grant, so that the record says
+		 * what is at stake without looking the intent up. */
 		u.card_serial = report->uncertain[i].card_serial;
+		u.grants = report->uncertain[i].grants;
+		u.subsidy_fen = report->uncertain[i].subsidy_fen;
+		u.voucher_units = report->uncertain[i].voucher_units;
+		u.uid_len = report->uncertain[i].uid_len;
+		memcpy(u.uid, report->uncertain[i].uid, sizeof(u.uid));
 		u.intent_seq = report->uncertain[i].seq;
 		if ((r = yn_journal_append(j, &u, &report->uncertain[i].uncertain_seq)) != 0)
 			goto out;

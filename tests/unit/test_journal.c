@@ -304,6 +304,8 @@ static void test_intent_without_outcome_becomes_uncertain(void **state)
 	out.intent_seq = s1;
 	assert_int_equal(yn_journal_append(j, &out, &s2), 0);
 	in.card_serial = 556;
+	in.grants = YN_JGRANT_SUBSIDY;
+	in.subsidy_fen = 1500;
 	assert_int_equal(yn_journal_append(j, &in, &s3), 0);
 	yn_journal_close(j);	/* "crash" before the outcome of s3 */
 	j = open_ok(&o, &rep);
@@ -322,6 +324,10 @@ static void test_intent_without_outcome_becomes_uncertain(void **state)
 	assert_int_equal(c.last.decision, YN_JDEC_UNCERTAIN);
 	assert_int_equal(c.last.intent_seq, s3);
 	assert_int_equal(c.last.card_serial, 556);
+	assert_int_equal(c.last.grants, YN_JGRANT_SUBSIDY);	/* what was at stake */
+	assert_int_equal(c.last.subsidy_fen, 1500);
+	assert_int_equal(c.last.uid_len, 7);
+	assert_int_equal(c.last.reason, YN_JREASON_CRASH_RECOVERY);
 	assert_int_equal(rep.n_uncertain, 0);
 	yn_journal_report_free(&rep);
 	/* Settled once: a second open finds nothing open. */
