@@ -147,6 +147,12 @@ static int rec_valid(const struct yn_journal_rec *rec)
 	if ((rec->grants & ~(YN_JGRANT_RIDE | YN_JGRANT_SUBSIDY | YN_JGRANT_VOUCHER)) != 0 ||
 	    rec->uid_len > YN_JOURNAL_UID_MAX || rec->seq == 0 || rec->intent_seq >= rec->seq)
 		return 0;
+	/* Amounts only with their grant bit; a deny or tap_again grants nothing. */
+	if ((rec->subsidy_fen != 0 && !(rec->grants & YN_JGRANT_SUBSIDY)) ||
+	    (rec->voucher_units != 0 && !(rec->grants & YN_JGRANT_VOUCHER)) ||
+	    ((rec->decision == YN_JDEC_DENY || rec->decision == YN_JDEC_TAP_AGAIN) &&
+	     rec->grants != 0))
+		return 0;
 	return terminal_ok(rec->terminal);
 }
 

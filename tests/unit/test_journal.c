@@ -181,6 +181,12 @@ static void test_record_roundtrip_and_field_checks(void **state)
 	r.intent_seq = 2;
 	r.uid_len = 11;
 	assert_int_equal(yn_journal_encode(&r, buf), YN_EINVAL);
+	r = outcome(1, YN_JDEC_DENY);
+	r.seq = 3;
+	r.subsidy_fen = 500;	/* an amount without its grant bit */
+	assert_int_equal(yn_journal_encode(&r, buf), YN_EINVAL);
+	r.grants = YN_JGRANT_SUBSIDY;	/* a deny that grants */
+	assert_int_equal(yn_journal_encode(&r, buf), YN_EINVAL);
 }
 
 static void test_append_reopen_continues_chain(void **state)
