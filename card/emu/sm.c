@@ -338,7 +338,8 @@ int sm_wrap(struct yn_emu *c, int mode, struct emu_reply *rp)
 	int r;
 
 	if (c->s.kind == AUTH_EV1) {
-		if (mode != CM_FULL) {
+		/* an answer without data (a Full-mode write) carries a CMAC */
+		if (mode != CM_FULL || rp->len == 0) {
 			if (rp->len + 8 > EMU_CHAIN_MAX)
 				return YN_EINTERNAL;
 			memcpy(tmp, rp->buf, rp->len);

@@ -508,6 +508,80 @@ static void test_response_chaining_and_abort(void **state)
 	yn_emu_free(c);
 }
 
+/* EV1 secure messaging (desfire.md §3.2) in every mode, with an
+ * independent EV1 client: Full write/read with CRC32, MAC write with the
+ * MAC sent, plain commands with the response CMAC, value operations,
+ * GetCardUID, and a bad MAC. */
+static void test_ev1_secure_messaging_all_modes(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess1 s;
+	uint8_t out[256], data[80];
+	size_t n, i;
+	static const uint8_t wr[7] = { 0x01, 0x04, 0, 0, 70, 0, 0 };
+	static const uint8_t rd[7] = { 0x01, 0x04, 0, 0, 70, 0, 0 };
+	static const uint8_t wr2[7] = { 0x02, 0, 0, 0, 60, 0, 0 };
+	static const uint8_t rd2[7] = { 0x02, 0, 0, 0, 60, 0, 0 };
+	static const uint8_t v7[4] = { 7, 0, 0, 0 };
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CD000007 01 03 1010 800000 00", "9100");	/* Full, key 1 */
+	expect(c, "90CD000007 02 01 1010 800000 00", "9100");	/* MAC, key 1 */
+	expect(c, "90CC000011 03 03 1010 00000000 64000000 0A000000 00 00", "9100");
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(0xC0 ^ i);
+	auth_ev1(c, 1, zero16, &s);
+	/* Full write of 70 bytes: 7 + 80 bytes of cryptogram in one APDU; the
+	 * answer to a write carries a CMAC, not a cryptogram */
+	assert_int_equal(ev1_x(c, &s, 0x3D, wr, 7, data, 70, M_FULL, 0, 0, 0, out, &n), 0);
+	assert_int_equal(ev1_x(c, &s, 0xBD, rd, 7, NULL, 0, M_FULL, 0, 1, 70, out, &n), 0);
+	assert_memory_equal(out, data, 70);
+	assert_int_equal(ev1_x(c, &s, 0x3D, wr2, 7, data, 60, M_MAC, 1, 0, 0, out, &n), 0);
+	assert_int_equal(ev1_x(c, &s, 0xBD, rd2, 7, NULL, 0, M_MAC, 0, 0, 0, out, &n), 0);
+	assert_int_equal(n, 60);
+	assert_memory_equal(out, data, 60);
+	assert_int_equal(ev1_x(c, &s, 0x6F, NULL, 0, NULL, 0, M_MAC, 0, 0, 0, out, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(ev1_x(c, &s, 0x0C, (const uint8_t *)"\x03", 1, v7, 4, M_FULL, 0, 0, 0,
+			       out, &n), 0);
+	assert_int_equal(ev1_x(c, &s, 0xC7, NULL, 0, NULL, 0, M_PLAIN, 0, 0, 0, out, &n), 0);
+	assert_int_equal(ev1_x(c, &s, 0x6C, (const uint8_t *)"\x03", 1, NULL, 0, M_FULL, 0, 1, 4,
+			       out, &n), 0);
+	assert_int_equal(yn_get_u32le(out), 17);
+	assert_int_equal(ev1_x(c, &s, 0x51, NULL, 0, NULL, 0, M_FULL, 0, 1, 7, out, &n), 0);
+	assert_memory_equal(out, test_uid, 7);
+	/* a MAC that does not match: 1E and the session ends */
+	s.iv[0] ^= 1;
+	assert_int_equal(ev1_x(c, &s, 0x3D, wr2, 7, data, 60, M_MAC, 1, 0, 0, out, &n), 0x1E);
+	assert_int_equal(yn_emu_test_session(c, NULL, NULL), 0);
+	yn_emu_free(c);
+}
+
+/* EV1 value operations in MAC mode: with or without the MAC (§11.2). */
+static void test_ev1_value_mac_both_forms(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess1 s;
+	uint8_t out[64];
+	size_t n;
+	static const uint8_t v1[4] = { 1, 0, 0, 0 };
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CC000011 03 01 0000 00000000 64000000 0A000000 00 00", "9100");
+	auth_ev1(c, 0, zero16, &s);
+	assert_int_equal(ev1_x(c, &s, 0xDC, (const uint8_t *)"\x03", 1, v1, 4, M_MAC, 1, 0, 0, out,
+			       &n), 0);
+	assert_int_equal(ev1_x(c, &s, 0xDC, (const uint8_t *)"\x03", 1, v1, 4, M_MAC, 0, 0, 0, out,
+			       &n), 0);
+	assert_int_equal(ev1_x(c, &s, 0xC7, NULL, 0, NULL, 0, M_PLAIN, 0, 0, 0, out, &n), 0);
+	assert_int_equal(ev1_x(c, &s, 0x6C, (const uint8_t *)"\x03", 1, NULL, 0, M_MAC, 0, 0, 0,
+			       out, &n), 0);
+	assert_int_equal(yn_get_u32le(out), 8);
+	yn_emu_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +607,8 @@ int main(void)
 		cmocka_unit_test(test_read_sig_verifies_with_test_ca),
 		cmocka_unit_test(test_command_chaining_write),
 		cmocka_unit_test(test_response_chaining_and_abort),
+		cmocka_unit_test(test_ev1_secure_messaging_all_modes),
+		cmocka_unit_test(test_ev1_value_mac_both_forms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
