@@ -103,13 +103,15 @@ enum acc { ACC_READ, ACC_WRITE, ACC_GET_VALUE, ACC_DEBIT, ACC_LCREDIT, ACC_CREDI
 
 /*
  * Access to a file for an operation: the keys that grant it (§6.2 table),
- * then the communication mode.  A free (E) right makes the exchange plain
- * whatever the file's mode (docs/emulator.md "Free access").
+ * then the communication mode.  The key of the session, when it is one of
+ * them, gives the file's mode; otherwise a free (E) right gives plain
+ * (docs/emulator.md "Free access", the rule libfreefare follows too).
  */
 static int file_access(const struct yn_emu *c, const struct emu_file *f, enum acc op, int *mode)
 {
 	uint8_t n[3];
 	size_t k = 0, i;
+	int is_free = 0;
 
 	switch (op) {
 	case ACC_READ:
@@ -132,23 +134,18 @@ static int file_access(const struct yn_emu *c, const struct emu_file *f, enum ac
 		n[k++] = AR_RW(f->ar);
 		break;
 	}
-	for (i = 0; i < k; i++)
-		if (n[i] == AR_FREE) {
-			*mode = CM_PLAIN;
-			return ST_OK;
-		}
-	if (op == ACC_GET_VALUE && (f->lc_flags & 0x02)) {
-		*mode = CM_PLAIN;
-		return ST_OK;
-	}
-	if (!authed(c))
-		return ST_AUTH;
-	for (i = 0; i < k; i++)
-		if (n[i] == c->s.keyno) {
+	for (i = 0; i < k; i++) {
+		if (authed(c) && n[i] == c->s.keyno) {
 			*mode = (f->cs & 3) == 3 ? CM_FULL : (f->cs & 3) == 1 ? CM_MAC : CM_PLAIN;
 			return ST_OK;
 		}
-	return ST_PERMISSION;
+		is_free |= n[i] == AR_FREE;
+	}
+	if (is_free || (op == ACC_GET_VALUE && (f->lc_flags & 0x02))) {
+		*mode = CM_PLAIN;
+		return ST_OK;
+	}
+	return authed(c) ? ST_PERMISSION : ST_AUTH;
 }
 
 /* --- PICC and application level --- */

@@ -400,6 +400,32 @@ static void test_access_rights_keys(void **state)
 	yn_emu_free(c);
 }
 
+/* R free and RW key 1 on a MAC file: plain for everyone but key 1, which
+ * gets the file's MAC mode (docs/emulator.md "Free access"). */
+static void test_free_right_plain_but_session_key_gets_file_mode(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	size_t n;
+	static const uint8_t rd[7] = { 0x01, 0, 0, 0, 4, 0, 0 };
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CD000007 01 01 10E1 100000 00", "9100");	/* R=E W=1 RW=1 CAR=0 */
+	expect(c, "90BD000007 01 000000 040000 00", "00000000 9100");
+	auth_ev2(c, 2, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xBD, rd, 7, NULL, 0, M_PLAIN, out, sizeof(out), &n), 0);
+	assert_int_equal(n, 4);
+	expect(c, "905A000003 030201 00", "9100");
+	auth_ev2(c, 1, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xBD, rd, 7, NULL, 0, M_MAC, out, sizeof(out), &n), 0);
+	assert_int_equal(n, 4);
+	/* and a plain request from key 1 lacks its MAC */
+	assert_int_equal(ev2_x(c, &s, 0xBD, rd, 7, NULL, 0, M_PLAIN, out, sizeof(out), &n), 0x7E);
+	yn_emu_free(c);
+}
+
 static void test_full_mode_round_trip_with_client(void **state)
 {
 	struct yn_emu *c = card_new();
@@ -602,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_create_file_without_master_key_when_ks1_bit2_clear),
 		cmocka_unit_test(test_std_file_free_access_and_bounds),
 		cmocka_unit_test(test_access_rights_keys),
+		cmocka_unit_test(test_free_right_plain_but_session_key_gets_file_mode),
 		cmocka_unit_test(test_full_mode_round_trip_with_client),
 		cmocka_unit_test(test_get_card_uid_needs_auth),
 		cmocka_unit_test(test_read_sig_verifies_with_test_ca),
