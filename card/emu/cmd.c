@@ -437,8 +437,10 @@ static int h_change_key_settings(struct ctx *x)
 
 /*
  * ChangeKey: KeyNo || cryptogram (desfire.md §3.4, §5.3).
- *   EV2 same key:  E(new || ver)                      other: E((new^old) || ver || CRC32(new))
- *   EV1 same key:  E(new || ver || CRC(cmd..ver))     other: E((new^old) || ver || CRC(cmd..ver) || CRC32(new))
+ *   EV2, same key:  E(new || ver)
+ *   EV2, other key: E((new^old) || ver || CRC32(new))
+ *   EV1, same key:  E(new || ver || CRC32(cmd..ver))
+ *   EV1, other key: E((new^old) || ver || CRC32(cmd..ver) || CRC32(new))
  */
 static int h_change_key(struct ctx *x)
 {

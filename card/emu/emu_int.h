@@ -234,7 +234,7 @@ int record_write(struct emu_file *f, uint32_t off, uint32_t len, const uint8_t *
 /* Copy records [recno newest-first, count] oldest first into out. */
 int record_read(const struct emu_file *f, uint32_t recno, uint32_t count, uint8_t *out,
 		size_t cap, size_t *out_len);
-/* Deep copy of an application (for building a new state before nv_atomic). */
+/* A new, empty file of the given type (FT_*), or NULL without memory. */
 struct emu_file *file_new(uint8_t type);
 
 /* --- sm.c --- */
