@@ -608,6 +608,142 @@ static void test_ev1_value_mac_both_forms(void **state)
 	yn_emu_free(c);
 }
 
+/* CmdCtr at 0xFFFF cannot advance: AE, session ended; re-auth works. */
+static void test_cmdctr_exhausted_is_ae(void **state)
+{
+	static const uint8_t k16[16] = { 7 };
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	size_t n;
+
+	(void)state;
+	yn_emu_test_set_ev2_session(c, 0, k16, k16, (const uint8_t *)"\1\2\3\4", 0xFFFF);
+	memcpy(s.enc, k16, 16);
+	memcpy(s.mac, k16, 16);
+	memcpy(s.ti, "\1\2\3\4", 4);
+	s.ctr = 0xFFFF;
+	assert_int_equal(ev2_x(c, &s, 0x6E, NULL, 0, NULL, 0, M_MAC, out, sizeof(out), &n), 0xAE);
+	assert_int_equal(yn_emu_test_session(c, NULL, NULL), 0);
+	auth_ev2(c, 0, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0x6E, NULL, 0, NULL, 0, M_MAC, out, sizeof(out), &n), 0);
+	yn_emu_free(c);
+}
+
+/* DeleteApplication by its own master key while selected: answered in the
+ * session (MACed), then the card is at PICC level without a session. */
+static void test_delete_app_by_its_master_key(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	size_t n;
+
+	(void)state;
+	app_with(c, "0F");
+	auth_ev2(c, 1, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xDA, (const uint8_t *)"\x03\x02\x01", 3, NULL, 0, M_MAC,
+			       out, sizeof(out), &n), 0x9D);
+	expect(c, "905A000003 030201 00", "9100");
+	auth_ev2(c, 0, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xDA, (const uint8_t *)"\x03\x02\x01", 3, NULL, 0, M_MAC,
+			       out, sizeof(out), &n), 0);
+	assert_int_equal(yn_emu_test_session(c, NULL, NULL), 0);
+	expect(c, "906A000000", "9100");
+	expect(c, "905A000003 030201 00", "91A0");
+	yn_emu_free(c);
+}
+
+/* PICC master key changed to a new AES key (KeyNo 80), which then
+ * authenticates; the old one does not. */
+static void test_picc_master_key_change(void **state)
+{
+	static const uint8_t nk[16] = { 0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7,
+					0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF };
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64], pl[21], r[64], body[64], iv[16], buf[32] = { 0 };
+	size_t n, pn, bl;
+
+	(void)state;
+	auth_ev2(c, 0, zero16, &s);
+	/* key type bits must say AES */
+	assert_int_equal(yn_ev2_changekey_plain(1, nk, zero16, 3, pl, &pn), 0);
+	assert_int_equal(ev2_x(c, &s, 0xC4, (const uint8_t *)"\x00", 1, pl, pn, M_FULL, out,
+			       sizeof(out), &n), 0x9E);
+	auth_ev2(c, 0, zero16, &s);
+	body[0] = 0x80;
+	assert_int_equal(yn_ev2_iv_cmd(s.enc, s.ti, s.ctr, iv), 0);
+	assert_int_equal(yn_ev2_encrypt(s.enc, iv, pl, pn, body + 1, 48, &bl), 0);
+	assert_int_equal(yn_ev2_mac_cmd(s.mac, 0xC4, s.ctr, s.ti, body, 1, body + 1, bl,
+					body + 1 + bl), 0);
+	assert_int_equal(native_x(c, 0xC4, body, 1 + bl + 8, r, sizeof(r), &n), 0x00);
+	expect(c, "9064000001 00 00", "03 9100");
+	auth_ev2(c, 0, nk, &s);
+	assert_int_equal(native_x(c, 0x71, (const uint8_t *)"\x00\x00", 2, r, sizeof(r), &n),
+			 0xAF);
+	assert_int_equal(native_x(c, 0xAF, buf, 32, r, sizeof(r), &n), 0xAE);
+	yn_emu_free(c);
+}
+
+static void test_change_file_settings(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	size_t n;
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CD000007 01 00 EEEE 100000 00", "9100");	/* CAR free */
+	expect(c, "905F000004 01 03 E200 00", "9100");		/* Full, CAR 2, RW E */
+	expect(c, "90F5000001 01 00", "0003E200100000 9100");
+	expect(c, "905F000004 01 00 EEEE 00", "91AE");
+	auth_ev2(c, 1, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0x5F, (const uint8_t *)"\x01", 1,
+			       (const uint8_t *)"\x00\xEE\xEE", 3, M_FULL, out, sizeof(out), &n),
+			 0x9D);
+	expect(c, "905A000003 030201 00", "9100");
+	auth_ev2(c, 2, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0x5F, (const uint8_t *)"\x01", 1,
+			       (const uint8_t *)"\x00\xEE\xEE", 3, M_FULL, out, sizeof(out), &n), 0);
+	expect(c, "905A000003 030201 00", "9100");
+	expect(c, "90F5000001 01 00", "0000EEEE100000 9100");
+	yn_emu_free(c);
+}
+
+/* ISO file IDs and DF names: given with KS2 bit 5, duplicates refused. */
+static void test_iso_fid_and_df_name(void **state)
+{
+	struct yn_emu *c = card_new();
+
+	(void)state;
+	expect(c, "90CA00000E 563412 0F A2 0110 59494E49414E31 00", "9100");
+	expect(c, "90CA00000E 573412 0F A2 0110 59494E49414E32 00", "91DE");	/* FID */
+	expect(c, "90CA00000E 573412 0F A2 0210 59494E49414E31 00", "91DE");	/* name */
+	expect(c, "90CA000016 573412 0F 82 000102030405060708090A0B0C0D0E0F10 00", "917E");
+	expect(c, "905A000003 563412 00", "9100");
+	expect(c, "90CD000009 01 0111 00 EEEE 200000 00", "9100");
+	expect(c, "90CD000009 02 0111 00 EEEE 200000 00", "91DE");
+	expect(c, "90CD000007 02 00 EEEE 200000 00", "917E");	/* FID missing */
+	expect(c, "9045000000", "0FA2 9100");
+	yn_emu_free(c);
+}
+
+/* The ISO variants of the record commands, 8B and AB. */
+static void test_iso_record_variants(void **state)
+{
+	struct yn_emu *c = card_new();
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90C100000A 01 00 EEEE 030000 030000 00", "9100");
+	expect(c, "908B00000A 01 000000 030000 C1C2C3 00", "9100");
+	expect(c, "90C7000000", "9100");
+	expect(c, "90AB000007 01 000000 000000 00", "C1C2C3 9100");
+	yn_emu_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -636,6 +772,12 @@ int main(void)
 		cmocka_unit_test(test_response_chaining_and_abort),
 		cmocka_unit_test(test_ev1_secure_messaging_all_modes),
 		cmocka_unit_test(test_ev1_value_mac_both_forms),
+		cmocka_unit_test(test_cmdctr_exhausted_is_ae),
+		cmocka_unit_test(test_delete_app_by_its_master_key),
+		cmocka_unit_test(test_picc_master_key_change),
+		cmocka_unit_test(test_change_file_settings),
+		cmocka_unit_test(test_iso_fid_and_df_name),
+		cmocka_unit_test(test_iso_record_variants),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
