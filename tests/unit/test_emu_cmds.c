@@ -744,6 +744,38 @@ static void test_iso_record_variants(void **state)
 	yn_emu_free(c);
 }
 
+/* The order of checks (docs/emulator.md "Error precedence"), and the
+ * default keys of a new application (16 x 00, version 00). */
+static void test_error_precedence_and_default_keys(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	size_t n;
+	static const uint8_t past[7] = { 0x01, 0x00, 0x01, 0, 0x10, 0, 0 };
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "9064000001 00 00", "00 9100");
+	expect(c, "9064000001 03 00", "00 9100");
+	expect(c, "9064000001 04 00", "9140");
+	expect(c, "90CD000007 01 01 1111 100000 00", "9100");	/* MAC, key 1 */
+	/* short header before anything else */
+	expect(c, "90BD000003 010000 00", "917E");
+	/* a missing file before the missing session */
+	expect(c, "90BD000007 05 000000 040000 00", "91F0");
+	/* the missing session before the bounds */
+	expect(c, "90BD000007 01 000100 100000 00", "91AE");
+	auth_ev2(c, 1, zero16, &s);
+	/* a bad MAC before the bounds */
+	s.ctr++;
+	assert_int_equal(ev2_x(c, &s, 0xBD, past, 7, NULL, 0, M_MAC, out, sizeof(out), &n), 0x1E);
+	expect(c, "905A000003 030201 00", "9100");
+	auth_ev2(c, 1, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xBD, past, 7, NULL, 0, M_MAC, out, sizeof(out), &n), 0xBE);
+	yn_emu_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -778,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_change_file_settings),
 		cmocka_unit_test(test_iso_fid_and_df_name),
 		cmocka_unit_test(test_iso_record_variants),
+		cmocka_unit_test(test_error_precedence_and_default_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
