@@ -96,6 +96,11 @@ static void test_vpcd_control_codes_and_apdus(void **state)
 	send_msg(fd, "00");
 	send_msg(fd, "04");
 	recv_expect(fd, "3B8180018080");
+	send_msg(fd, "FFCA000000");
+	recv_expect(fd, "6F00");
+	send_msg(fd, "02");		/* a reset powers an unpowered card */
+	send_msg(fd, "FFCA000000");
+	recv_expect(fd, "04112233445566 9000");
 	/* vpcd goes away: the card ends cleanly */
 	close(fd);
 	assert_int_equal(pthread_join(s.th, NULL), 0);
