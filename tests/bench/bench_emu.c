@@ -105,7 +105,8 @@ static void ev2(struct yn_emu *c, struct sess *s, uint8_t cmd, const uint8_t *hd
 	uint8_t body[300], iv[16], r[400], mac[8];
 	size_t bl = hl, n = dl, rn;
 
-	memcpy(body, hdr, hl);
+	if (hl > 0)
+		memcpy(body, hdr, hl);
 	if (mode == 3 && dl > 0) {
 		yn_ev2_iv_cmd(s->k.enc, s->ti, s->ctr, iv);
 		yn_ev2_encrypt(s->k.enc, iv, data, dl, body + hl, sizeof(body) - hl, &n);
