@@ -117,6 +117,7 @@ static int read_with_read_key(struct yn_desfire *df, const struct yn_keyset *ks,
 			      struct yn_inspect *in, uint64_t deadline)
 {
 	uint8_t buf[YN_TRIPLOG_REC_MAX * YN_TRIPLOG_REC_SIZE];
+	struct yn_desfire_file_settings fs;
 	struct yn_holder_trust t;
 	const char *why = NULL;
 	size_t n = 0, i;
@@ -162,13 +163,20 @@ static int read_with_read_key(struct yn_desfire *df, const struct yn_keyset *ks,
 		in->have_benefit = 1;
 	else
 		note(in, "benefit state: not valid (%s)", why != NULL ? why : "does not decode");
-	r = yn_desfire_read_records(df, YN_DESFIRE_MAC, YN_FILE_TRIPLOG, 0, 0, buf, sizeof(buf),
-				    &n, deadline);
-	if (r == YN_ECARD_BOUNDARY) {
-		/* an empty record file answers "boundary error" */
+	/* an empty record file answers ReadRecords with a boundary error: ask first */
+	if ((r = yn_desfire_get_file_settings(df, YN_DESFIRE_MAC, YN_FILE_TRIPLOG, &fs,
+					      deadline)) != 0) {
+		if (lost(r))
+			return r;
+		note(in, "trip log: settings not readable (%s)", yn_strerror(r));
+		return 0;
+	}
+	if (fs.cur_records == 0) {
 		in->have_trips = 1;
 		return 0;
 	}
+	r = yn_desfire_read_records(df, YN_DESFIRE_MAC, YN_FILE_TRIPLOG, 0, 0, buf, sizeof(buf),
+				    &n, deadline);
 	if (r != 0) {
 		if (lost(r))
 			return r;

@@ -328,7 +328,11 @@ static int survey_x(struct ictx *x, struct yn_issue_survey *s)
 		if (s->key_version[k] == YN_APP_KEY_VERSION)
 			ndiv++;
 	}
-	yn_desfire_reset(&x->df);
+	/* end the session on both sides: the file survey runs unauthenticated */
+	if ((r = yn_desfire_select_application(&x->df, YN_APP_AID, x->deadline)) != 0) {
+		say(s->why, sizeof(s->why), "SelectApplication failed: %s", yn_strerror(r));
+		return r;
+	}
 	if ((r = survey_files(x, YN_DESFIRE_PLAIN, &s->files, s->why, sizeof(s->why))) != 0) {
 		if (r == YN_ECORRUPT) {
 			s->stage = YN_ISSUE_FOREIGN;

@@ -24,6 +24,9 @@ static const struct subcmd subcmds[] = {
 	{ "selftest", yn_cmd_selftest, "run the cryptographic known-answer tests" },
 	{ "card", yn_cmd_card, "make and serve software DESFire EV2 cards" },
 	{ "keys", yn_cmd_keys, "generate a key set, export a role's keys, check a key directory" },
+	{ "issue", yn_cmd_issue, "personalise blank cards for holders (one, or a CSV batch)" },
+	{ "inspect", yn_cmd_inspect, "show a card's holder, signature, vouchers, benefits, trips" },
+	{ "replace", yn_cmd_replace, "issue a new card for a lost card and denylist the old serial" },
 };
 
 static void usage(FILE *f)

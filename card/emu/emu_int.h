@@ -1,7 +1,9 @@
 /*
  * Internals of the software DESFire EV2 card, shared by its modules:
  *   emu.c     life cycle, power, APDU framing and 0xAF chaining
- *   cmd.c     the native command set (dispatch, access rules)
+ *   cmd.c     command dispatch and the rights every command shares
+ *   cmd_app.c PICC, application and key commands
+ *   cmd_file.c file commands, file access rights and communication modes
  *   files.c   files, values, records and the transaction mirror
  *   sm.c      authentication and secure messaging (EV1 and EV2)
  *   nvm.c     the non-volatile memory model: write counting and tearing
@@ -234,7 +236,7 @@ int record_write(struct emu_file *f, uint32_t off, uint32_t len, const uint8_t *
 /* Copy records [recno newest-first, count] oldest first into out. */
 int record_read(const struct emu_file *f, uint32_t recno, uint32_t count, uint8_t *out,
 		size_t cap, size_t *out_len);
-/* Deep copy of an application (for building a new state before nv_atomic). */
+/* A new, empty file of the given type (FT_*), or NULL without memory. */
 struct emu_file *file_new(uint8_t type);
 
 /* --- sm.c --- */
@@ -273,7 +275,7 @@ int sm_unwrap(struct yn_emu *c, struct sm_cmd *m);
  * according to mode, and advance the EV2 command counter. */
 int sm_wrap(struct yn_emu *c, int mode, struct emu_reply *rp);
 
-/* --- cmd.c --- */
+/* --- cmd.c, cmd_file.c --- */
 /* Execute one assembled native command.  Fills rp; returns 0 or EMU_TORN
  * or a negative YN_E* for an internal failure. */
 int cmd_execute(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len, int iso,

@@ -301,10 +301,8 @@ static int unwrap_ev2(struct yn_emu *c, struct sm_cmd *m, const uint8_t *rest, s
 	}
 	if ((r = yn_ev2_iv_cmd(c->s.ev2.enc, c->s.ti, c->s.ctr, iv)) != 0)
 		return r;
-	if (yn_ev2_decrypt(c->s.ev2.enc, iv, rest, dlen, m->body, sizeof(m->body), &m->body_len) !=
-	    0)
-		return ST_INTEGRITY;
-	return ST_OK;
+	r = yn_ev2_decrypt(c->s.ev2.enc, iv, rest, dlen, m->body, sizeof(m->body), &m->body_len);
+	return r == 0 ? ST_OK : ST_INTEGRITY;
 }
 
 int sm_unwrap(struct yn_emu *c, struct sm_cmd *m)
@@ -338,7 +336,8 @@ int sm_wrap(struct yn_emu *c, int mode, struct emu_reply *rp)
 	int r;
 
 	if (c->s.kind == AUTH_EV1) {
-		if (mode != CM_FULL) {
+		/* an answer without data (a Full-mode write) carries a CMAC */
+		if (mode != CM_FULL || rp->len == 0) {
 			if (rp->len + 8 > EMU_CHAIN_MAX)
 				return YN_EINTERNAL;
 			memcpy(tmp, rp->buf, rp->len);
@@ -365,7 +364,8 @@ int sm_wrap(struct yn_emu *c, int mode, struct emu_reply *rp)
 	if (mode == CM_FULL && rp->len > 0) {
 		if ((r = yn_ev2_iv_resp(c->s.ev2.enc, c->s.ti, (uint16_t)(c->s.ctr + 1), iv)) != 0)
 			return r;
-		if ((r = yn_ev2_encrypt(c->s.ev2.enc, iv, rp->buf, rp->len, tmp, EMU_CHAIN_MAX + 32, &n)) != 0)
+		r = yn_ev2_encrypt(c->s.ev2.enc, iv, rp->buf, rp->len, tmp, EMU_CHAIN_MAX + 64, &n);
+		if (r != 0)
 			return r;
 		memcpy(rp->buf, tmp, n);
 		rp->len = n;
