@@ -546,6 +546,11 @@ static int scan_file(const char *name, const uint8_t *m, uint64_t size, int last
 		set_bad(rep, name, 0, t->next_seq, why);
 		return YN_ECORRUPT;
 	}
+	if (strtoull(name + 8, NULL, 10) != t->hdr.first_seq) {
+		set_bad(rep, name, 16, t->next_seq,
+			"header's first sequence is not the one in the file name");
+		return YN_ECORRUPT;
+	}
 	if (t->hdr.first_seq != t->next_seq && rep->files > 1) {
 		set_bad(rep, name, 16, t->next_seq,
 			"header's first sequence does not follow the previous file");

@@ -265,6 +265,23 @@ static void test_rotation_by_size_carries_chain(void **state)
 	assert_true(rep.corrupt);
 	assert_string_equal(rep.bad_file, "journal-00000000000000000004.ynj");
 	yn_journal_report_free(&rep);
+	/* A missing middle file breaks the sequence. */
+	snprintf(path, sizeof(path), "%s/journal-00000000000000000004.ynj", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(yn_journal_read(dir, NULL, NULL, &rep), YN_ECORRUPT);
+	assert_string_equal(rep.bad_file, "journal-00000000000000000007.ynj");
+	yn_journal_report_free(&rep);
+	/* A file renamed to claim other sequences. */
+	{
+		char to[512];
+
+		snprintf(path, sizeof(path), "%s/journal-00000000000000000007.ynj", dir);
+		snprintf(to, sizeof(to), "%s/journal-00000000000000000004.ynj", dir);
+		assert_int_equal(rename(path, to), 0);
+		assert_int_equal(yn_journal_read(dir, NULL, NULL, &rep), YN_ECORRUPT);
+		assert_non_null(strstr(rep.bad_why, "file name"));
+		yn_journal_report_free(&rep);
+	}
 }
 
 static void test_rotation_daily_uses_local_day(void **state)
