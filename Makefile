@@ -17,7 +17,7 @@ CC ?= cc
 BUILD ?= build
 PKG_CONFIG ?= pkg-config
 
-PKGS := libpcsclite libnfc libcrypto jansson
+PKGS := libpcsclite libnfc libcrypto jansson inih libsystemd libseccomp
 TEST_PKGS := cmocka
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -62,6 +62,7 @@ TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
 # Unit tests: tests/unit/test_X.c -> build/tests/test_X, run by `make check`.
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_SH := $(wildcard tests/unit/test_*.sh)
 
 # PC/SC tests: tests/pcsc/test_X.c (cmocka) and tests/pcsc/test_X.sh, each run
 # alone under scripts/pcsc-rig (one pcscd per machine).
@@ -123,7 +124,7 @@ check: deps
 tests: $(UNIT_BIN) $(PCSC_BIN) $(PROG_BIN) $(EXTRA_TEST_BINS)
 
 check-unit: $(UNIT_BIN) $(PROG_BIN)
-	@YN_BUILD=$(BUILD) scripts/run-tests unit $(UNIT_BIN)
+	@YN_BUILD=$(BUILD) scripts/run-tests unit $(UNIT_BIN) $(UNIT_SH)
 
 check-pcsc: $(PCSC_BIN) $(PROG_BIN) $(PROGS)
 	@YN_BUILD=$(BUILD) scripts/run-tests pcsc $(PCSC_BIN) $(PCSC_SH)
@@ -145,11 +146,22 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(BUILD)/yinian $(DESTDIR)$(BINDIR)/yinian
 	if [ -x $(BUILD)/yiniand ]; then install -m 0755 $(BUILD)/yiniand $(DESTDIR)$(SBINDIR)/yiniand; fi
-	$(INSTALL_EXTRA)
+	install -d $(DESTDIR)$(UDEVDIR) $(DESTDIR)$(SYSCONFDIR)/modprobe.d $(DESTDIR)$(UNITDIR)
+	install -m 0644 udev/70-yinian-readers.rules $(DESTDIR)$(UDEVDIR)/70-yinian-readers.rules
+	install -m 0644 udev/yinian-blacklist-nfc.conf $(DESTDIR)$(SYSCONFDIR)/modprobe.d/yinian-blacklist-nfc.conf
+	sed 's|@SBINDIR@|$(SBINDIR)|g' udev/yiniand.service > $(DESTDIR)$(UNITDIR)/yiniand.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/yiniand.service
+	install -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/yinian
+	if [ -f docs/examples/yiniand.conf ]; then install -m 0640 docs/examples/yiniand.conf $(DESTDIR)$(SYSCONFDIR)/yinian/yiniand.conf.example; fi
+	if [ -f docs/examples/policy-shenzhen.ini ]; then install -m 0644 docs/examples/policy-shenzhen.ini $(DESTDIR)$(SYSCONFDIR)/yinian/policy.ini.example; fi
+	install -d $(DESTDIR)$(PREFIX)/share/doc/yinian
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/yinian/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/yinian $(DESTDIR)$(SBINDIR)/yiniand
-	$(UNINSTALL_EXTRA)
+	rm -f $(DESTDIR)$(UDEVDIR)/70-yinian-readers.rules $(DESTDIR)$(SYSCONFDIR)/modprobe.d/yinian-blacklist-nfc.conf
+	rm -f $(DESTDIR)$(UNITDIR)/yiniand.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/yinian
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -25,9 +25,12 @@
 #define YN_P256_PUB_LEN 65	/* uncompressed point 04 || X || Y */
 #define YN_KEYID_LEN 8		/* first 8 bytes of SHA-256 of the uncompressed point */
 
-/* Fetch the algorithms (AES-128-ECB/CBC, CMAC, SHA-256, EC).  Idempotent and
- * safe to call from several threads.  Every other function calls it if it
- * was not called, but hot paths should not rely on that. */
+/* Fetch the algorithms (AES-128-ECB/CBC, SHA-256; CMAC is built on AES-CBC
+ * here, ECDSA comes from OpenSSL's method cache).  Idempotent and safe to
+ * call from several threads; a failure is remembered and returned again.
+ * Every other function calls it if it was not called, but hot paths should
+ * not rely on that.  Each thread's contexts are created on its first call
+ * and freed when it exits. */
 int yn_crypto_init(void);
 /* Known-answer tests of every primitive below (vectors from desfire.md and
  * RFC 4493) plus an ECDSA sign/verify round trip.  0 or YN_ESELFTEST, with
@@ -44,8 +47,10 @@ int yn_crypto_selftest_run(size_t i, const char **name);
 int yn_ct_equal(const void *a, const void *b, size_t n);
 /* Erase secrets (OPENSSL_cleanse). */
 void yn_cleanse(void *p, size_t n);
-/* Cryptographically secure random bytes (RAND_bytes). */
+/* Cryptographically secure random bytes (RAND_bytes); p is erased after a
+ * failure. */
 int yn_random(void *p, size_t n);
+/* SHA-256 of p[0..n) into out (zeroed after a failure). */
 int yn_sha256(const void *p, size_t n, uint8_t out[YN_SHA256_LEN]);
 /* DESFire CRC32: reflected 0xEDB88320, preset 0xFFFFFFFF, no final XOR
  * (JAMCRC), §1.2.  Appended little-endian on the wire. */
@@ -62,6 +67,7 @@ uint16_t yn_iso14443a_crc(const void *p, size_t n);
 void yn_desfire_rotl1(const uint8_t in[16], uint8_t out[16]);
 
 /* --- AES-128 --- */
+/* One block with a 16-byte key; in and out may be the same buffer. */
 int yn_aes128_ecb_encrypt(const uint8_t key[16], const uint8_t in[16], uint8_t out[16]);
 int yn_aes128_ecb_decrypt(const uint8_t key[16], const uint8_t in[16], uint8_t out[16]);
 /* CBC over len bytes (a multiple of 16; YN_EINVAL otherwise); in and out may
@@ -74,6 +80,7 @@ int yn_aes128_cbc_decrypt(const uint8_t key[16], uint8_t iv[16], const uint8_t *
 			  uint8_t *out, size_t len);
 
 /* --- CMAC (RFC 4493) and the DESFire truncations, §1.1 --- */
+/* Full 16-byte AES-CMAC of msg[0..len) (len may be 0, msg then NULL). */
 int yn_aes_cmac(const uint8_t key[16], const void *msg, size_t len, uint8_t mac[16]);
 /* EV2 MACt: bytes 1,3,5,...,15 of a full CMAC. */
 void yn_ev2_mact(const uint8_t mac[16], uint8_t mact[YN_MACT_LEN]);

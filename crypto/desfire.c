@@ -248,6 +248,7 @@ int yn_ev2_changekey_open(int same_key, const uint8_t *plain, size_t len,
 		newkey[i] = plain[i] ^ oldkey[i];
 	yn_put_u32le(crc, yn_desfire_crc32(newkey, 16));
 	ok = yn_ct_equal(crc, plain + 17, 4);
+	yn_cleanse(crc, sizeof(crc));	/* a CRC of the key says something about it */
 	if (!ok) {
 		yn_cleanse(newkey, 16);
 		return YN_EBADMAC;
@@ -332,9 +333,11 @@ int yn_ev1_decrypt(const uint8_t key[16], uint8_t iv[16], const uint8_t *ct, siz
 	yn_put_u32le(crc, c);
 	for (i = data_len + 4; i < len; i++)
 		nz |= out[i];
-	if (!yn_ct_equal(crc, out + data_len, 4) || nz != 0) {
+	r = yn_ct_equal(crc, out + data_len, 4) && nz == 0 ? 0 : YN_EBADMAC;
+	yn_cleanse(crc, sizeof(crc));
+	if (r != 0) {
 		memset(out, 0, out_cap);
-		return YN_EBADMAC;
+		return r;
 	}
 	memset(out + data_len, 0, len - data_len);
 	return 0;

@@ -291,9 +291,13 @@ static int pcsc_wait_card(struct yn_reader *r, uint64_t deadline)
 		if (yn_deadline_passed(deadline))
 			return YN_ETIMEOUT;
 		st.dwCurrentState = st.dwEventState & ~SCARD_STATE_CHANGED;
+		/* Block on the change event, but look again at least every
+		 * 250 ms: after a card is swapped under a failed connect,
+		 * pcsc-lite 1.9.9 was seen to miss the insertion event for our
+		 * context (the field stays "empty" until the next poll). */
 		wait = left_ms(deadline);
-		if (retry && wait > 50)
-			wait = 50;
+		if (wait > (retry ? 50u : 250u))
+			wait = retry ? 50 : 250;
 		retry = 0;
 		rv = SCardGetStatusChange(p->ctx, wait, &st, 1);
 		if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) {

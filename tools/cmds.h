@@ -8,6 +8,9 @@
 #define YN_TOOLS_CMDS_H
 
 int yn_cmd_reader(int argc, char **argv);
+int yn_cmd_policy(int argc, char **argv);
+int yn_cmd_selftest(int argc, char **argv);
 int yn_cmd_card(int argc, char **argv);
+int yn_cmd_keys(int argc, char **argv);
 
 #endif

@@ -986,6 +986,47 @@ static void test_an10922_input_length_bounds(void **state)
 	assert_int_equal(yn_an10922_aes128(mk, m, 16, out), 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* §10 [DER] extra vectors for the emulator (not published; computed in
+ * desfire.md from the verified formulas), §6.6 session */
+
+static void test_ev2_der_debit_getvalue_commit(void **state)
+{
+	uint8_t v[4] = { 0x0A, 0, 0, 0 }, fno = 0x01, t[8], iv[16], out[16];
+	size_t n;
+	HEX(apdu, "90DC00001901C209AF5756D13D8C7CAAEB62C7025218F5AB84AE192C1AD200");
+	HEX(enc, "1309C877509E5A215007FF0ED19CA564");
+	HEX(mk, "4C6626F5E72EA694202139295C7A7FC7");
+	HEX(ti, "9D00C4DF");
+	HEX(gv_ct, "0A11C21ED9C27851FEC4E474F5B8F1F4");
+	char ct_hex[33], mac_hex[17];
+
+	(void)state;
+	/* Debit DC, Full, ctr 0: FileNo 01, value 10. */
+	yn_hex_encode(apdu + 6, 16, ct_hex, sizeof(ct_hex));
+	yn_hex_encode(apdu + 22, 8, mac_hex, sizeof(mac_hex));
+	full_cmd("1309C877509E5A215007FF0ED19CA564", "4C6626F5E72EA694202139295C7A7FC7",
+		 "9D00C4DF", 0, 0xDC, "01", v, 4, "D2CB7277A17841A06654A48188C1F8F5", ct_hex,
+		 mac_hex);
+	assert_int_equal(yn_ev2_mac_resp(mk, 0x00, 1, ti, NULL, 0, t), 0);
+	assert_bytes(t, "FC222E5F7A542452");
+	/* GetValue 6C, Full, ctr 1: value 90 comes back. */
+	assert_int_equal(yn_ev2_mac_cmd(mk, 0x6C, 1, ti, &fno, 1, NULL, 0, t), 0);
+	assert_bytes(t, "2193555688596A63");
+	assert_int_equal(yn_ev2_mac_resp(mk, 0x00, 2, ti, gv_ct, 16, t), 0);
+	assert_bytes(t, "98152B0874F155D7");
+	assert_int_equal(yn_ev2_iv_resp(enc, ti, 2, iv), 0);
+	assert_bytes(iv, "AB9071CFCCF9AD52C17D7FE9B1C1AE32");
+	assert_int_equal(yn_ev2_decrypt(enc, iv, gv_ct, 16, out, sizeof(out), &n), 0);
+	assert_int_equal(n, 4);
+	assert_bytes(out, "5A000000");
+	/* CommitTransaction C7, MAC mode, ctr 2. */
+	assert_int_equal(yn_ev2_mac_cmd(mk, 0xC7, 2, ti, NULL, 0, NULL, 0, t), 0);
+	assert_bytes(t, "F0583BBEF5354B6E");
+	assert_int_equal(yn_ev2_mac_resp(mk, 0x00, 3, ti, NULL, 0, t), 0);
+	assert_bytes(t, "6B3573A7F0F695AB");
+}
+
 static void test_ct_equal_and_cleanse(void **state)
 {
 	uint8_t a[8] = { 1, 2, 3 }, b[8] = { 1, 2, 3 };
@@ -1052,6 +1093,7 @@ int main(void)
 		cmocka_unit_test(test_an10922_31_bytes_equals_cmac),
 		cmocka_unit_test(test_an10922_short_input_differs_from_cmac),
 		cmocka_unit_test(test_an10922_input_length_bounds),
+		cmocka_unit_test(test_ev2_der_debit_getvalue_commit),
 		cmocka_unit_test(test_ct_equal_and_cleanse),
 		cmocka_unit_test(test_sha256_abc),
 	};

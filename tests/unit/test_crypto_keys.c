@@ -11,6 +11,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -496,6 +497,33 @@ static void test_selftest_passes_and_names_each_kat(void **state)
 	assert_null(name);
 }
 
+/* `yinian selftest` prints one "ok" line per KAT and exits 0. */
+static void test_yinian_selftest_command_prints_each_kat(void **state)
+{
+	const char *b = getenv("YN_BUILD");
+	char prog[600], cmd[700], line[256];
+	size_t oks = 0;
+	FILE *p;
+	int st;
+
+	(void)state;
+	snprintf(prog, sizeof(prog), "%s/yinian", b ? b : "build");
+	if (access(prog, X_OK) != 0)
+		skip();	/* `make check` builds it before the tests */
+	snprintf(cmd, sizeof(cmd), "%s selftest", prog);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p) != NULL)
+		if (strncmp(line, "ok   ", 5) == 0)
+			oks++;
+	st = pclose(p);
+	assert_int_equal(st, 0);
+	assert_int_equal(oks, yn_crypto_selftest_count());
+	snprintf(cmd, sizeof(cmd), "%s selftest --bogus >/dev/null 2>&1", prog);
+	st = system(cmd);
+	assert_int_equal(WEXITSTATUS(st), 2);
+}
+
 /* Each thread gets its own contexts: CMACs and verifications interleaved
  * on four threads all come out right. */
 static void *worker(void *arg)
@@ -558,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_aeskey_mode_0644_refused),
 		cmocka_unit_test(test_aeskey_generate_exclusive_0600),
 		cmocka_unit_test(test_selftest_passes_and_names_each_kat),
+		cmocka_unit_test(test_yinian_selftest_command_prints_each_kat),
 		cmocka_unit_test(test_threads_use_their_own_contexts),
 	};
 
