@@ -14,7 +14,7 @@
  *   worker ("abandoned"), and the caller gets YN_ETIMEOUT on time.  The job
  *   owns copies of its command and response, so an abandoned job never
  *   writes into the caller's memory.  When an abandoned job ends, the
- *   worker resets and drops the card: the next wait_card connects afresh.
+ *   worker drops the card: the next wait_card connects afresh.
  *   Until then the reader answers YN_ETIMEOUT (wait_card, transmit) or
  *   drops the request (release).
  * - The worker owns the PC/SC context (pcsc-lite wants one per thread).
@@ -330,7 +330,7 @@ static int connect_card(struct pcsc_worker *w, uint64_t deadline)
 static int wait_present(struct pcsc_worker *w, uint64_t deadline)
 {
 	SCARD_READERSTATE st;
-	DWORD wait;
+	DWORD wait, seen = 0;
 	LONG rv;
 	int e, retry = 0;
 
@@ -338,11 +338,21 @@ static int wait_present(struct pcsc_worker *w, uint64_t deadline)
 	st.szReader = w->name;
 	for (;;) {
 		/* Ask for the current state every time round: a card swapped
-		 * faster than pcscd polls never shows up as a state change. */
+		 * faster than pcscd polls never shows up as a state change.
+		 * Listing the readers first refreshes pcsc-lite's client-side
+		 * copy of the reader states: after a connect failed on a card
+		 * that had left, 1.9.9 was seen to keep reporting the field
+		 * empty, for seconds, while a new card sat on it. */
+		if ((e = resolve_reader(w)) != 0)
+			return e;
 		st.dwCurrentState = SCARD_STATE_UNAWARE;
 		rv = SCardGetStatusChange(w->ctx, 0, &st, 1);
 		if (rv != SCARD_S_SUCCESS)
 			return map(rv, "SCardGetStatusChange");
+		if (st.dwEventState != seen) {
+			yn_debug("pcsc: '%s' state 0x%lX", w->name, (unsigned long)st.dwEventState);
+			seen = st.dwEventState;
+		}
 		if (st.dwEventState & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE))
 			return YN_ENOREADER;
 		if ((st.dwEventState & SCARD_STATE_PRESENT) &&
@@ -406,14 +416,20 @@ static int do_wait_card(struct pcsc_worker *w, uint64_t deadline)
  * After a failed exchange: was the card taken away, or is it still there?
  * Some readers say so directly (REMOVED_CARD); others, vpcd among them,
  * report only "not transacted" and notice the empty field at their next
- * poll.  A warm reset settles it at once: a card that is there answers it
- * (the exchange failed for another reason), an absent one cannot.  The reset
- * costs nothing extra: after a failed exchange the card's secure session is
- * lost anyway.
+ * poll (400 ms).  Asking for the UID again settles it at once: a card that
+ * is there answers with the UID it gave at connect (the exchange failed for
+ * another reason: the card is then reset, its session is lost anyway), an
+ * absent one cannot.  The probe must not be a reset: pcscd 1.9.9 marks the
+ * reader ABSENT when a reset fails on a card that left, and if another
+ * card arrives before its next presence poll it is never reported, until
+ * it too leaves (seen with vpcd: a card swapped within one poll).
  */
 static int classify_failure(struct pcsc_worker *w, int e)
 {
-	DWORD state = 0, proto = 0, rlen = 0, alen = 0;
+	static const uint8_t get_uid[] = { 0xFF, 0xCA, 0x00, 0x00, 0x00 };
+	const SCARD_IO_REQUEST *pci;
+	DWORD state = 0, proto = 0, rlen = 0, alen = 0, n;
+	uint8_t resp[16];
 	LONG rv;
 
 	if (e == YN_ECARDGONE || e == YN_ENOSERVICE || e == YN_ENOREADER)
@@ -422,14 +438,27 @@ static int classify_failure(struct pcsc_worker *w, int e)
 	if (rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD ||
 	    (rv == SCARD_S_SUCCESS && (state & SCARD_ABSENT)))
 		return YN_ECARDGONE;
+	if (rv != SCARD_S_SUCCESS) {
+		int s = map(rv, "SCardStatus");
+
+		return s == YN_ENOSERVICE || s == YN_ENOREADER ? s : YN_ECARDGONE;
+	}
+	pci = w->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+	n = sizeof(resp);
+	rv = SCardTransmit(w->card, pci, get_uid, sizeof(get_uid), NULL, resp, &n);
+	if (rv != SCARD_S_SUCCESS) {
+		int s = map(rv, "SCardTransmit(probe)");
+
+		return s == YN_ENOSERVICE || s == YN_ENOREADER ? s : YN_ECARDGONE;
+	}
+	if (w->info.uid_len > 0 && (n != w->info.uid_len + 2 ||
+				    memcmp(resp, w->info.uid, w->info.uid_len) != 0))
+		return YN_ECARDGONE;	/* another card answers */
 	rv = SCardReconnect(w->card, SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
 			    SCARD_RESET_CARD, &proto);
-	if (rv == SCARD_S_SUCCESS) {
+	if (rv == SCARD_S_SUCCESS)
 		w->proto = proto;
-		return e;
-	}
-	e = map(rv, "SCardReconnect");
-	return e == YN_EREADER || e == YN_ENOCARD || e == YN_EUNRESPONSIVE ? YN_ECARDGONE : e;
+	return e;
 }
 
 /* w->cmd[0..cmd_len) -> w->resp[0..resp_len), at most resp_cap bytes. */
@@ -548,13 +577,15 @@ static void *worker_main(void *arg)
 		w->result = r;
 		w->done = 1;
 		if (w->abandoned) {
-			/* The caller left: nobody reads this result.  The card's
-			 * state is unknown after a call cut short; reset it. */
+			/* The caller left: nobody reads this result.  The card
+			 * is dropped: the next wait_card connects afresh. */
 			pthread_mutex_unlock(&w->mu);
 			yn_warn("pcsc: a call on '%s' ended %s, after its caller gave up",
 				w->name, r == 0 ? "normally" : yn_strerror(r));
 			yn_cleanse(w->resp, w->resp_len);
-			drop_card(w, SCARD_RESET_CARD);
+			/* LEAVE, not RESET: a failed reset marks the reader
+			 * empty in pcscd 1.9.9 (see classify_failure). */
+			drop_card(w, SCARD_LEAVE_CARD);
 			pthread_mutex_lock(&w->mu);
 			w->busy = 0;
 		}
