@@ -6,7 +6,7 @@
  *
  * - One worker thread per reader object makes every PC/SC call; the
  *   caller hands it a job and waits for the answer until the job's
- *   deadline plus GRACE_MS.  SCardTransmit, SCardConnect and
+ *   deadline (the worker aims MARGIN_MS earlier for its own waits).  SCardTransmit, SCardConnect and
  *   SCardDisconnect have no timeout in pcsc-lite (the client blocks in a
  *   read on its socket until pcscd answers, and pcscd waits for the
  *   driver), and SCardCancel interrupts only SCardGetStatusChange and
@@ -25,7 +25,7 @@
  *   YN_ENOSERVICE if pcscd did not come back in time.
  * - wait_card follows readers coming and going (the PnP notification
  *   pseudo-reader): a named reader is used as soon as it appears; "pcsc:"
- *   takes whichever reader is listed first at each wait.  A reader that
+ *   takes the first reader listed and keeps it while it is there.  A reader that
  *   leaves during the wait is waited for again; YN_ENOREADER if it is
  *   absent at the deadline.
  */
@@ -46,9 +46,10 @@
 
 #define PNP_NOTIFICATION "\\\\?PnP?\\Notification"
 
-/* How long past a job's deadline the caller waits for the worker: the
- * worker's own timed waits end at the deadline, plus scheduling. */
-#define GRACE_MS 15
+/* The worker ends its own timed waits (wait_card, wait_removed) this much
+ * before the caller's deadline, so that the answer is back by the
+ * deadline; the caller waits for it until the deadline itself. */
+#define MARGIN_MS 10
 /* Bound for calls that take no deadline (open, release). */
 #define OPEN_MS 3000
 #define RELEASE_MS 1000
@@ -222,26 +223,39 @@ static int backoff(struct pcsc_worker *w, uint64_t deadline)
 	return 0;
 }
 
-/* Find the reader to use: the requested name, or the first listed. */
+/*
+ * Find the reader to use: the requested name; for "pcsc:" the reader used
+ * last while it is still listed (a reader plugged in later does not take
+ * over; the order pcscd lists readers in is not stable across restarts),
+ * else the first listed.
+ */
 static int resolve_reader(struct pcsc_worker *w)
 {
 	char *list = NULL, *s;
+	const char *pick = NULL;
 	DWORD n = SCARD_AUTOALLOCATE;
 	LONG rv;
-	int r = YN_ENOREADER;
 
 	rv = SCardListReaders(w->ctx, NULL, (LPSTR)&list, &n);
 	if (rv != SCARD_S_SUCCESS)
 		return map(rv, "SCardListReaders");
 	for (s = list; s && *s; s += strlen(s) + 1) {
-		if (w->want[0] == '\0' || strcmp(s, w->want) == 0) {
-			snprintf(w->name, sizeof(w->name), "%s", s);
-			r = 0;
-			break;
+		if (w->want[0] != '\0') {
+			if (strcmp(s, w->want) == 0)
+				pick = s;
+		} else if (pick == NULL || strcmp(s, w->name) == 0) {
+			pick = s;
 		}
+		if (pick == s && (w->want[0] != '\0' || strcmp(s, w->name) == 0))
+			break;
+	}
+	if (pick != NULL && strcmp(pick, w->name) != 0) {
+		if (w->name[0] != '\0')
+			yn_info("pcsc: now using reader '%s' (was '%s')", pick, w->name);
+		snprintf(w->name, sizeof(w->name), "%s", pick);
 	}
 	SCardFreeMemory(w->ctx, list);
-	return r;
+	return pick != NULL ? 0 : YN_ENOREADER;
 }
 
 /* Wait for the reader to appear (plug-and-play notification). */
@@ -397,11 +411,15 @@ static int do_wait_card(struct pcsc_worker *w, uint64_t deadline)
 			e = wait_reader(w, deadline);
 		if (e == 0)
 			e = wait_present(w, deadline);
-		if (e == YN_ENOSERVICE) {
-			/* pcscd stopped or restarted: a new context, when it is back. */
+		if (e == YN_ENOSERVICE || e == YN_EREADER) {
+			/* pcscd stopped or restarted: a new context, when it is
+			 * back.  A call cut short by pcscd going away does not
+			 * always say so (1.9.9 was seen to answer a PnP wait with
+			 * SECURITY_VIOLATION): any other failure also gets a new
+			 * context, which tells whether pcscd is still there. */
 			drop_context(w);
 			if (backoff(w, deadline))
-				return YN_ENOSERVICE;
+				return e;
 			continue;
 		}
 		w->backoff_ms = 0;
@@ -560,6 +578,7 @@ static void worker_free(struct pcsc_worker *w)
 static void *worker_main(void *arg)
 {
 	struct pcsc_worker *w = arg;
+	uint64_t t0;
 	int r, detached;
 
 	pthread_mutex_lock(&w->mu);
@@ -569,6 +588,7 @@ static void *worker_main(void *arg)
 		if (!(w->busy && !w->done))
 			break;	/* quit, nothing to do */
 		pthread_mutex_unlock(&w->mu);
+		t0 = yn_now_ns();
 		r = run(w);
 		/* Command and response may hold session data. */
 		yn_cleanse(w->cmd, w->cmd_len);
@@ -580,8 +600,10 @@ static void *worker_main(void *arg)
 			/* The caller left: nobody reads this result.  The card
 			 * is dropped: the next wait_card connects afresh. */
 			pthread_mutex_unlock(&w->mu);
-			yn_warn("pcsc: a call on '%s' ended %s, after its caller gave up",
-				w->name, r == 0 ? "normally" : yn_strerror(r));
+			yn_warn("pcsc: a call on '%s' ended after %llu ms (%s); its caller had "
+				"given up", w->name,
+				(unsigned long long)((yn_now_ns() - t0) / YN_NS_PER_MS),
+				r == 0 ? "ok" : yn_strerror(r));
 			yn_cleanse(w->resp, w->resp_len);
 			/* LEAVE, not RESET: a failed reset marks the reader
 			 * empty in pcscd 1.9.9 (see classify_failure). */
@@ -621,8 +643,7 @@ static int timed_wait(struct pcsc_worker *w, uint64_t deadline)
 }
 
 /*
- * Hand a job (already described in w) to the worker and wait for its
- * result until deadline + GRACE_MS.  The job's fields other than kind and
+ * Hand a job to the worker and wait for its result until the deadline.  The job's fields other than kind and
  * deadline are set by the caller under mu through fill (may be NULL).
  * Returns the job's result, or YN_ETIMEOUT: either the worker was still
  * busy with an earlier abandoned job, or this one overran (then abandoned).
@@ -633,8 +654,7 @@ static int run_job(struct pcsc_worker *w, enum job_kind kind, uint64_t deadline,
 		   void (*fill)(struct pcsc_worker *, const void *), const void *arg,
 		   int keep_locked)
 {
-	uint64_t until = deadline > YN_DEADLINE_NONE - GRACE_MS * YN_NS_PER_MS ?
-			 YN_DEADLINE_NONE : deadline + GRACE_MS * YN_NS_PER_MS;
+	uint64_t until = deadline, margin = MARGIN_MS * YN_NS_PER_MS;
 	int r;
 
 	pthread_mutex_lock(&w->mu);
@@ -648,6 +668,8 @@ static int run_job(struct pcsc_worker *w, enum job_kind kind, uint64_t deadline,
 	}
 	w->kind = kind;
 	w->deadline = deadline;
+	if ((kind == JOB_WAIT_CARD || kind == JOB_WAIT_REMOVED) && deadline != YN_DEADLINE_NONE)
+		w->deadline = deadline > margin ? deadline - margin : 0;
 	if (fill != NULL)
 		fill(w, arg);
 	w->busy = 1;

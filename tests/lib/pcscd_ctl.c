@@ -17,6 +17,13 @@
 #define VPCD_DRIVER "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 
 static pid_t mine = -1;	/* the pcscd this process started */
+static int at_exit_set;
+
+static void stop_mine(void)
+{
+	if (mine > 0)
+		(void)yn_pcscd_stop();
+}
 
 static int sock_present(void)
 {
@@ -178,6 +185,14 @@ int yn_pcscd_start(const char *confdir, const uint16_t *ports, size_t n)
 	}
 	mine = pid;
 	record(pid);
+	if (!at_exit_set) {
+		/* Our pcscd is our child: stop and reap it when the test
+		 * exits, rather than leave the rig an orphan that stays a
+		 * zombie until init reaps it (a zombie pcscd looks like a
+		 * running one to the next rig). */
+		atexit(stop_mine);
+		at_exit_set = 1;
+	}
 	for (;;) {
 		int ready = sock_present();
 

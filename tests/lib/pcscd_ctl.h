@@ -23,7 +23,8 @@ int yn_pcscd_stop(void);
  * /dev/null; with -d -a when $YN_PCSCD_DEBUG is set), and wait until it is ready: the socket file is there and
  * every TCP port in ports[0..n) is listening (vpcd's ports; never probed by
  * connecting, vpcd would take that for a card).  Returns 0, or -1 if pcscd
- * exited or was not ready within 5 s (it is stopped then). */
+ * exited or was not ready within 5 s (it is stopped then).  A pcscd still
+ * running when the process exits is stopped then (atexit). */
 int yn_pcscd_start(const char *confdir, const uint16_t *ports, size_t n);
 
 /* Nonzero if some process listens on TCP port (IPv4 or IPv6). */
