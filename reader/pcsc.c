@@ -495,17 +495,25 @@ static int do_transmit(struct pcsc_worker *w, uint64_t deadline)
 	pci = w->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
 	n = (DWORD)w->resp_cap;
 	rv = SCardTransmit(w->card, pci, w->cmd, (DWORD)w->cmd_len, NULL, w->resp, &n);
-	if (rv != SCARD_S_SUCCESS) {
-		e = classify_failure(w, map(rv, "SCardTransmit"));
-		if (e == YN_ECARDGONE || e == YN_ENOSERVICE || e == YN_ENOREADER)
+	if (rv != SCARD_S_SUCCESS || n < 2 || n > w->resp_cap) {
+		if (rv != SCARD_S_SUCCESS) {
+			e = map(rv, "SCardTransmit");
+		} else {
+			/* vpcd answers so when the card's connection drops
+			 * during the exchange: ask whether the card is there. */
+			yn_warn("pcsc: response of %lu bytes has no status word", (unsigned long)n);
+			e = YN_EPROTO;
+		}
+		e = classify_failure(w, e);
+		/* For the exchange in progress, a reader that left is a card
+		 * that left (wait_card then reports the reader missing). */
+		if (e == YN_ENOREADER)
+			e = YN_ECARDGONE;
+		if (e == YN_ECARDGONE || e == YN_ENOSERVICE)
 			drop_card(w, SCARD_LEAVE_CARD);
 		if (e == YN_ENOSERVICE)
 			drop_context(w);
 		return e;
-	}
-	if (n < 2 || n > w->resp_cap) {
-		yn_warn("pcsc: response of %lu bytes has no status word", (unsigned long)n);
-		return YN_EPROTO;
 	}
 	w->resp_len = n;
 	if (yn_deadline_passed(deadline))
