@@ -14,7 +14,8 @@
  *   worker ("abandoned"), and the caller gets YN_ETIMEOUT on time.  The job
  *   owns copies of its command and response, so an abandoned job never
  *   writes into the caller's memory.  When an abandoned job ends, the
- *   worker drops the card: the next wait_card connects afresh.
+ *   worker drops the card (with a reset if it still answers: it may be
+ *   in the middle of a command chain): the next wait_card connects afresh.
  *   Until then the reader answers YN_ETIMEOUT (wait_card, transmit) or
  *   drops the request (release).
  * - The worker owns the PC/SC context (pcsc-lite wants one per thread).
@@ -430,6 +431,30 @@ static int do_wait_card(struct pcsc_worker *w, uint64_t deadline)
 	}
 }
 
+/* Does the connected card still answer GET DATA UID with its UID?  For
+ * readers that do not return a UID (uid_len 0), any answer counts.
+ * 1: yes; 0: no (*why: the mapped failure, 0 if it answered otherwise). */
+static int card_answers(struct pcsc_worker *w, int *why)
+{
+	static const uint8_t get_uid[] = { 0xFF, 0xCA, 0x00, 0x00, 0x00 };
+	const SCARD_IO_REQUEST *pci;
+	uint8_t resp[16];
+	DWORD n = sizeof(resp);
+	LONG rv;
+
+	*why = 0;
+	pci = w->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+	rv = SCardTransmit(w->card, pci, get_uid, sizeof(get_uid), NULL, resp, &n);
+	if (rv != SCARD_S_SUCCESS) {
+		*why = map(rv, "SCardTransmit(probe)");
+		return 0;
+	}
+	if (w->info.uid_len > 0 && (n != w->info.uid_len + 2 ||
+				    memcmp(resp, w->info.uid, w->info.uid_len) != 0))
+		return 0;	/* another card answers */
+	return 1;
+}
+
 /*
  * After a failed exchange: was the card taken away, or is it still there?
  * Some readers say so directly (REMOVED_CARD); others, vpcd among them,
@@ -444,11 +469,9 @@ static int do_wait_card(struct pcsc_worker *w, uint64_t deadline)
  */
 static int classify_failure(struct pcsc_worker *w, int e)
 {
-	static const uint8_t get_uid[] = { 0xFF, 0xCA, 0x00, 0x00, 0x00 };
-	const SCARD_IO_REQUEST *pci;
-	DWORD state = 0, proto = 0, rlen = 0, alen = 0, n;
-	uint8_t resp[16];
+	DWORD state = 0, proto = 0, rlen = 0, alen = 0;
 	LONG rv;
+	int why;
 
 	if (e == YN_ECARDGONE || e == YN_ENOSERVICE || e == YN_ENOREADER)
 		return e;
@@ -461,17 +484,8 @@ static int classify_failure(struct pcsc_worker *w, int e)
 
 		return s == YN_ENOSERVICE || s == YN_ENOREADER ? s : YN_ECARDGONE;
 	}
-	pci = w->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
-	n = sizeof(resp);
-	rv = SCardTransmit(w->card, pci, get_uid, sizeof(get_uid), NULL, resp, &n);
-	if (rv != SCARD_S_SUCCESS) {
-		int s = map(rv, "SCardTransmit(probe)");
-
-		return s == YN_ENOSERVICE || s == YN_ENOREADER ? s : YN_ECARDGONE;
-	}
-	if (w->info.uid_len > 0 && (n != w->info.uid_len + 2 ||
-				    memcmp(resp, w->info.uid, w->info.uid_len) != 0))
-		return YN_ECARDGONE;	/* another card answers */
+	if (!card_answers(w, &why))
+		return why == YN_ENOSERVICE || why == YN_ENOREADER ? why : YN_ECARDGONE;
 	rv = SCardReconnect(w->card, SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
 			    SCARD_RESET_CARD, &proto);
 	if (rv == SCARD_S_SUCCESS)
@@ -613,9 +627,16 @@ static void *worker_main(void *arg)
 				(unsigned long long)((yn_now_ns() - t0) / YN_NS_PER_MS),
 				r == 0 ? "ok" : yn_strerror(r));
 			yn_cleanse(w->resp, w->resp_len);
-			/* LEAVE, not RESET: a failed reset marks the reader
-			 * empty in pcscd 1.9.9 (see classify_failure). */
-			drop_card(w, SCARD_LEAVE_CARD);
+			/* The card may be in the middle of a command chain or
+			 * session: reset it, but only if it is still there (a
+			 * failed reset marks the reader empty in pcscd 1.9.9,
+			 * see classify_failure). */
+			if (w->have_card) {
+				int why;
+
+				drop_card(w, card_answers(w, &why) ? SCARD_RESET_CARD :
+					  SCARD_LEAVE_CARD);
+			}
 			pthread_mutex_lock(&w->mu);
 			w->busy = 0;
 		}
@@ -670,7 +691,7 @@ static int run_job(struct pcsc_worker *w, enum job_kind kind, uint64_t deadline,
 		if (timed_wait(w, until) && w->busy) {
 			pthread_mutex_unlock(&w->mu);
 			yn_debug("pcsc: reader '%s' still busy with a call that overran",
-				 w->want);
+				 w->want[0] ? w->want : "(first)");
 			return YN_ETIMEOUT;
 		}
 	}

@@ -79,6 +79,11 @@ static pid_t current_pid(void)
 	return pid > 0 ? (pid_t)pid : -1;
 }
 
+pid_t yn_pcscd_pid(void)
+{
+	return mine > 0 ? mine : current_pid();
+}
+
 int yn_pcscd_stop(void)
 {
 	uint64_t until = yn_deadline_in_ms(5000);

@@ -27,6 +27,9 @@ int yn_pcscd_stop(void);
  * running when the process exits is stopped then (atexit). */
 int yn_pcscd_start(const char *confdir, const uint16_t *ports, size_t n);
 
+/* PID of the pcscd that runs now (started here, else the rig's), or -1. */
+pid_t yn_pcscd_pid(void);
+
 /* Nonzero if some process listens on TCP port (IPv4 or IPv6). */
 int yn_tcp_listening(uint16_t port);
 

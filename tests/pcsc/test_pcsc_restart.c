@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 
 #include <cmocka.h>
 
@@ -246,10 +247,54 @@ static void test_pcsc_long_outage_reported_on_time(void **state)
 	assert_true(over < 50 * YN_NS_PER_MS);
 }
 
+/* pcscd hangs (SIGSTOP): every call still returns by its deadline, with
+ * YN_ETIMEOUT; when pcscd goes on (SIGCONT) the reader works again. */
+static void test_pcsc_pcscd_hung_calls_return_on_time(void **state)
+{
+	static const uint8_t gv[] = { 0x90, 0x60, 0x00, 0x00, 0x00 };
+	struct yn_reader *r = NULL;
+	uint8_t resp[64];
+	size_t len;
+	uint64_t dl, over = 0;
+	pid_t pcscd = yn_pcscd_pid();
+	int i, e;
+
+	(void)state;
+	assert_true(pcscd > 0);
+	start_card();
+	assert_int_equal(yn_reader_open("pcsc:", &r), 0);
+	tap(r, yn_deadline_in_ms(5000));
+	assert_int_equal(kill(pcscd, SIGSTOP), 0);
+	/* A transmit on the connected card: pcscd does not answer. */
+	dl = yn_deadline_in_ms(200);
+	e = yn_reader_transmit(r, gv, sizeof(gv), resp, sizeof(resp), &len, dl);
+	if (yn_now_ns() > dl)
+		over = yn_now_ns() - dl;
+	assert_int_equal(e, YN_ETIMEOUT);
+	/* Further calls while the first is stuck: on time too. */
+	for (i = 0; i < 3; i++) {
+		dl = yn_deadline_in_ms(100);
+		e = yn_reader_wait_card(r, dl);
+		assert_int_equal(e, YN_ETIMEOUT);
+		if (yn_now_ns() > dl && yn_now_ns() - dl > over)
+			over = yn_now_ns() - dl;
+	}
+	assert_int_equal(yn_reader_release(r, YN_RELEASE_LEAVE), 0);
+	assert_int_equal(kill(pcscd, SIGCONT), 0);
+	/* The stuck call ends, the card is dropped, the next tap connects. */
+	tap(r, yn_deadline_in_ms(5000));
+	yn_reader_close(r);
+	printf("pcscd hung: calls returned at most %llu us after their deadline\n",
+	       (unsigned long long)(over / 1000));
+	assert_true(over < 5 * YN_NS_PER_MS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pcsc_long_outage_reported_on_time, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pcsc_pcscd_hung_calls_return_on_time, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pcsc_restarts_taps_resume, setup, teardown),
 	};
