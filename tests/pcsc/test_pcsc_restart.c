@@ -8,7 +8,9 @@
  * With vpcd the card process loses its connection when pcscd stops, so the
  * test starts `yinian card serve` again after each restart.  Prints the
  * time to resume (pcscd started -> card connected), and the worst overrun
- * of a deadline.  Run under scripts/pcsc-rig.
+ * of a deadline.  Also: pcscd hung (SIGSTOP) rather than gone, and an
+ * exchange failing with the card still there (not reported as card gone).
+ * Run under scripts/pcsc-rig.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -289,11 +291,41 @@ static void test_pcsc_pcscd_hung_calls_return_on_time(void **state)
 	assert_true(over < 5 * YN_NS_PER_MS);
 }
 
+/* An exchange that fails while the card stays (its answer does not fit
+ * the caller's buffer) is told apart from a card that left: the error is
+ * reported as such, not as YN_ECARDGONE, and the same connection works on.
+ * (An APDU over vpcd's 65535-byte frame limit cannot serve here: vpcd
+ * drops the card's connection then, so the card does leave.) */
+static void test_pcsc_failed_exchange_card_present_not_gone(void **state)
+{
+	static const uint8_t gv[] = { 0x90, 0x60, 0x00, 0x00, 0x00 };
+	struct yn_reader *r = NULL;
+	uint8_t resp[4];
+	size_t len;
+	int e;
+
+	(void)state;
+	start_card();
+	assert_int_equal(yn_reader_open("pcsc:", &r), 0);
+	tap(r, yn_deadline_in_ms(5000));
+	e = yn_reader_transmit(r, gv, sizeof(gv), resp, sizeof(resp), &len,
+			       yn_deadline_in_ms(2000));
+	if (e != YN_ENOSPC)
+		fail_msg("9-byte answer into 4 bytes: %s, wanted no space", yn_strerror(e));
+	assert_int_equal(len, 0);
+	e = get_version(r);
+	if (e != 0)
+		fail_msg("after the failure: GetVersion: %s", yn_strerror(e));
+	yn_reader_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pcsc_long_outage_reported_on_time, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_pcsc_failed_exchange_card_present_not_gone,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcsc_pcscd_hung_calls_return_on_time, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pcsc_restarts_taps_resume, setup, teardown),
