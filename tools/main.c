@@ -18,6 +18,7 @@ struct subcmd {
 static const struct subcmd subcmds[] = {
 	{ "reader", yn_cmd_reader, "list readers, probe a card, send raw APDUs" },
 	{ "card", yn_cmd_card, "make and serve software DESFire EV2 cards" },
+	{ "policy", yn_cmd_policy, "check an entitlement policy file and explain it" },
 	{ "selftest", yn_cmd_selftest, "run the cryptographic known-answer tests" },
 	{ "keys", yn_cmd_keys, "generate a key set, export a role's keys, check a key directory" },
 	{ "issue", yn_cmd_issue, "personalise blank cards for holders (one, or a CSV batch)" },
