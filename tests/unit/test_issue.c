@@ -859,9 +859,13 @@ static void test_replace_new_serial_and_denylist_csv(void **state)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	assert_string_equal(buf, "serial,listed,reason\n1,2026-11-29,lost\n7,2026-11-30,damaged\n");
+	/* "damaged" is the denylist's "replaced" */
+	assert_string_equal(buf, "serial,listed,reason\n1,2026-11-29,lost\n7,2026-11-30,replaced\n");
 	assert_int_equal(yn_denylist_csv_append(csv, 8, 20261130, "Lost card", &listed, NULL, 0),
 			 YN_EINVAL);
+	assert_int_equal(yn_denylist_csv_append(csv, 8, 20261130, "broken", &listed, NULL, 0),
+			 YN_EINVAL);
+	assert_int_equal(listed, 0);
 	yn_reader_close(ra);
 	yn_reader_close(rb);
 }

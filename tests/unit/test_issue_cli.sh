@@ -91,7 +91,7 @@ run "inspect blank card" 1 "$Y" inspect --reader "emu:$T/c2" --keys "$T/keys" &&
 if run "replace" 0 "$Y" replace --reader "emu:$T/c2" --keys "$T/keys" --old-serial 12345678 \
 	--holder "$T/h.json" --reason damaged --denylist-csv "$T/deny.csv" --now $NOW; then
 	expect "replace: new serial" "serial 12345679 issued"
-	printf 'serial,listed,reason\n12345678,2026-11-29,damaged\n' >"$T/want"
+	printf 'serial,listed,reason\n12345678,2026-11-29,replaced\n' >"$T/want"
 	cmp -s "$T/deny.csv" "$T/want" && ok "denylist CSV line" || { cp "$T/deny.csv" "$T/out"; bad "denylist CSV" "content"; }
 fi
 run "replace: bad reason" 2 "$Y" replace --reader "emu:$T/c2" --keys "$T/keys" --old-serial 1 \
