@@ -94,6 +94,13 @@ if run "replace" 0 "$Y" replace --reader "emu:$T/c2" --keys "$T/keys" --old-seri
 	printf 'serial,listed,reason\n12345678,2026-11-29,replaced\n' >"$T/want"
 	cmp -s "$T/deny.csv" "$T/want" && ok "denylist CSV line" || { cp "$T/deny.csv" "$T/out"; bad "denylist CSV" "content"; }
 fi
+# the back office signs that CSV as it is
+if run "denylist build from the replace CSV" 0 "$Y" denylist build --in "$T/deny.csv" \
+	--key "$T/keys/denylist.key" --seq 1 --valid-for 30d --out "$T/deny.list" \
+	--issued-at 2026-11-30T01:00:00Z; then
+	run "denylist show" 0 "$Y" denylist show "$T/deny.list" --serial 12345678 &&
+		expect "old serial denylisted as replaced" "replaced"
+fi
 run "replace: bad reason" 2 "$Y" replace --reader "emu:$T/c2" --keys "$T/keys" --old-serial 1 \
 	--holder "$T/h.json" --reason "Lost card"
 
