@@ -179,3 +179,6 @@ help:
 	@echo 'V=1             show the commands'
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Keep intermediate objects: they are what the next build reuses.
+.SECONDARY:
