@@ -203,7 +203,7 @@ struct yn_desfire_origkey {
 	uint8_t pub[YN_P224_PUB_LEN];		/* secp224r1 point 04 || X || Y */
 };
 
-/* NXP's keys, one per product above (EV1 ... Light). */
+/* NXP's keys, one per product above (EV1 ... Light), EV2 and EV3 first. */
 extern const struct yn_desfire_origkey yn_desfire_origkeys_nxp[];
 extern const size_t yn_desfire_origkeys_nxp_count;
 /* The software card's test CA (equal to yn_emu_test_ca_pub of card/emu,
