@@ -115,7 +115,7 @@ int yn_ec_pub_check(EVP_PKEY *pkey);
 int yn_ec_uncompressed(EVP_PKEY *pkey);
 int yn_ec_pub_raw(EVP_PKEY *pkey, uint8_t *raw, size_t raw_len);
 int yn_ec_from_point(const char *curve, const uint8_t *raw, size_t raw_len, EVP_PKEY **out);
-/* Fixed-size r || s (each half bytes) to DER (*der from OpenSSL_malloc,
+/* Fixed-size r || s (each half bytes) to DER (*der from OPENSSL_malloc;
  * OPENSSL_free it) and back (sig zeroed after a failure). */
 int yn_ecdsa_der_from_rs(const uint8_t *sig, size_t half, uint8_t **der, size_t *der_len);
 int yn_ecdsa_rs_from_der(const uint8_t *der, size_t der_len, uint8_t *sig, size_t half);
