@@ -16,8 +16,8 @@
 #include "card/emu/emu_int.h"
 
 /* Unwrap the command data in the given mode; ST_* result. */
-int cmd_unwrap(struct ctx *x, int mode, size_t hdr_len, int ev1_tx_mac, size_t plain_len,
-	       size_t extra)
+int emu_cmd_unwrap(struct ctx *x, int mode, size_t hdr_len, int ev1_tx_mac, size_t plain_len,
+		   size_t extra)
 {
 	x->m.cmd = x->cmd;
 	x->m.raw = x->data;
@@ -28,44 +28,44 @@ int cmd_unwrap(struct ctx *x, int mode, size_t hdr_len, int ev1_tx_mac, size_t p
 	x->m.ev1_plain_len = plain_len;
 	x->m.ev1_extra = extra;
 	x->mode = mode;
-	return sm_unwrap(x->c, &x->m);
+	return emu_sm_unwrap(x->c, &x->m);
 }
 
 /* Commands whose mode does not depend on a file: MAC when a session is
  * open (EV1: CMAC computed, not sent; EV2: MACt sent both ways). */
-int cmd_unwrap_mac(struct ctx *x, size_t hdr_len)
+int emu_cmd_unwrap_mac(struct ctx *x, size_t hdr_len)
 {
-	return cmd_unwrap(x, cmd_authed(x->c) ? CM_MAC : CM_PLAIN, hdr_len, 0, 0, 0);
+	return emu_cmd_unwrap(x, emu_cmd_authed(x->c) ? CM_MAC : CM_PLAIN, hdr_len, 0, 0, 0);
 }
 
 /* The master key of the current level (PICC master key, or key 0 of the
  * selected application) must be authenticated. */
-int cmd_need_master(const struct yn_emu *c)
+int emu_cmd_need_master(const struct yn_emu *c)
 {
-	if (!cmd_authed(c))
+	if (!emu_cmd_authed(c))
 		return ST_AUTH;
 	return c->s.keyno == 0 ? ST_OK : ST_PERMISSION;
 }
 
-uint8_t cmd_level_ks1(const struct yn_emu *c)
+uint8_t emu_cmd_level_ks1(const struct yn_emu *c)
 {
 	return c->sel != NULL ? c->sel->ks1 : c->picc_ks1;
 }
 
 /* Listing rights: KS1 bit 1 frees GetFileIDs, GetFileSettings,
  * GetKeySettings (GetApplicationIDs at PICC level). */
-int cmd_need_list(const struct yn_emu *c)
+int emu_cmd_need_list(const struct yn_emu *c)
 {
-	return (cmd_level_ks1(c) & 0x02) ? ST_OK : cmd_need_master(c);
+	return (emu_cmd_level_ks1(c) & 0x02) ? ST_OK : emu_cmd_need_master(c);
 }
 
 /* Create/delete rights: KS1 bit 2. */
-int cmd_need_create(const struct yn_emu *c)
+int emu_cmd_need_create(const struct yn_emu *c)
 {
-	return (cmd_level_ks1(c) & 0x04) ? ST_OK : cmd_need_master(c);
+	return (emu_cmd_level_ks1(c) & 0x04) ? ST_OK : emu_cmd_need_master(c);
 }
 
-struct emu_file *cmd_find_file(const struct yn_emu *c, uint8_t no)
+struct emu_file *emu_cmd_find_file(const struct yn_emu *c, uint8_t no)
 {
 	if (c->sel == NULL || no >= EMU_MAX_FILES)
 		return NULL;
@@ -78,47 +78,47 @@ struct handler {
 };
 
 static const struct handler handlers[] = {
-	{ 0x60, cmdh_get_version },
-	{ 0x5A, cmdh_select },
-	{ 0x6A, cmdh_get_app_ids },
-	{ 0x6E, cmdh_get_free_memory },
-	{ 0xCA, cmdh_create_app },
-	{ 0xDA, cmdh_delete_app },
-	{ 0xFC, cmdh_format },
-	{ 0x45, cmdh_get_key_settings },
-	{ 0x64, cmdh_get_key_version },
-	{ 0x54, cmdh_change_key_settings },
-	{ 0xC4, cmdh_change_key },
-	{ 0x6F, cmdh_get_file_ids },
-	{ 0xF5, cmdh_get_file_settings },
-	{ 0x5F, cmdh_change_file_settings },
-	{ 0xCD, cmdh_create_file },
-	{ 0xCB, cmdh_create_file },
-	{ 0xCC, cmdh_create_file },
-	{ 0xC1, cmdh_create_file },
-	{ 0xC0, cmdh_create_file },
-	{ 0xDF, cmdh_delete_file },
-	{ 0xBD, cmdh_read_data },
-	{ 0xAD, cmdh_read_data },
-	{ 0x3D, cmdh_write_data },
-	{ 0x8D, cmdh_write_data },
-	{ 0xBB, cmdh_read_records },
-	{ 0xAB, cmdh_read_records },
-	{ 0x3B, cmdh_write_record },
-	{ 0x8B, cmdh_write_record },
-	{ 0xEB, cmdh_clear_records },
-	{ 0x6C, cmdh_get_value },
-	{ 0x0C, cmdh_value_op },
-	{ 0xDC, cmdh_value_op },
-	{ 0x1C, cmdh_value_op },
-	{ 0xC7, cmdh_commit },
-	{ 0xA7, cmdh_abort },
-	{ 0x51, cmdh_get_card_uid },
-	{ 0x3C, cmdh_read_sig },
+	{ 0x60, emu_cmdh_get_version },
+	{ 0x5A, emu_cmdh_select },
+	{ 0x6A, emu_cmdh_get_app_ids },
+	{ 0x6E, emu_cmdh_get_free_memory },
+	{ 0xCA, emu_cmdh_create_app },
+	{ 0xDA, emu_cmdh_delete_app },
+	{ 0xFC, emu_cmdh_format },
+	{ 0x45, emu_cmdh_get_key_settings },
+	{ 0x64, emu_cmdh_get_key_version },
+	{ 0x54, emu_cmdh_change_key_settings },
+	{ 0xC4, emu_cmdh_change_key },
+	{ 0x6F, emu_cmdh_get_file_ids },
+	{ 0xF5, emu_cmdh_get_file_settings },
+	{ 0x5F, emu_cmdh_change_file_settings },
+	{ 0xCD, emu_cmdh_create_file },
+	{ 0xCB, emu_cmdh_create_file },
+	{ 0xCC, emu_cmdh_create_file },
+	{ 0xC1, emu_cmdh_create_file },
+	{ 0xC0, emu_cmdh_create_file },
+	{ 0xDF, emu_cmdh_delete_file },
+	{ 0xBD, emu_cmdh_read_data },
+	{ 0xAD, emu_cmdh_read_data },
+	{ 0x3D, emu_cmdh_write_data },
+	{ 0x8D, emu_cmdh_write_data },
+	{ 0xBB, emu_cmdh_read_records },
+	{ 0xAB, emu_cmdh_read_records },
+	{ 0x3B, emu_cmdh_write_record },
+	{ 0x8B, emu_cmdh_write_record },
+	{ 0xEB, emu_cmdh_clear_records },
+	{ 0x6C, emu_cmdh_get_value },
+	{ 0x0C, emu_cmdh_value_op },
+	{ 0xDC, emu_cmdh_value_op },
+	{ 0x1C, emu_cmdh_value_op },
+	{ 0xC7, emu_cmdh_commit },
+	{ 0xA7, emu_cmdh_abort },
+	{ 0x51, emu_cmdh_get_card_uid },
+	{ 0x3C, emu_cmdh_read_sig },
 };
 
-int cmd_execute(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len, int iso,
-		struct emu_reply *rp)
+int emu_cmd_execute(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len, int iso,
+		    struct emu_reply *rp)
 {
 	static const uint8_t none[1];
 	struct ctx *x;
@@ -152,7 +152,7 @@ int cmd_execute(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len, 
 	x->mode = CM_PLAIN;
 	r = handlers[i].run(x);
 	if (r == 0 && (rp->status == ST_OK || rp->status == ST_SIGNATURE) && !x->nowrap)
-		r = sm_wrap(c, x->mode, rp);
+		r = emu_sm_wrap(c, x->mode, rp);
 	if (x->drop_after)
 		emu_drop_session(c);
 	yn_cleanse(&x->m, sizeof(x->m));

@@ -12,7 +12,7 @@
 #include "card/emu/cmd_int.h"
 #include "card/emu/emu_int.h"
 
-int cmdh_get_version(struct ctx *x)
+int emu_cmdh_get_version(struct ctx *x)
 {
 	static const uint8_t hw[7] = { 0x04, 0x01, 0x01, 0x12, 0x00, 0x1A, 0x05 };
 	static const uint8_t sw[7] = { 0x04, 0x01, 0x01, 0x12, 0x00, 0x1A, 0x05 };
@@ -21,7 +21,7 @@ int cmdh_get_version(struct ctx *x)
 	uint8_t *p = x->rp->buf;
 	int st;
 
-	if ((st = cmd_unwrap_mac(x, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 0)
 		FAIL(x, ST_LENGTH);
@@ -37,7 +37,7 @@ int cmdh_get_version(struct ctx *x)
 }
 
 /* SelectApplication: AID (3, LSB first); 000000 = PICC level. */
-int cmdh_select(struct ctx *x)
+int emu_cmdh_select(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	uint32_t aid;
@@ -61,7 +61,7 @@ int cmdh_select(struct ctx *x)
 	FAIL(x, ST_APP_NOT_FOUND);
 }
 
-int cmdh_get_app_ids(struct ctx *x)
+int emu_cmdh_get_app_ids(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	size_t i, n = 0;
@@ -69,9 +69,9 @@ int cmdh_get_app_ids(struct ctx *x)
 
 	if (c->sel != NULL)
 		FAIL(x, ST_PERMISSION);
-	if ((st = cmd_need_list(c)) != ST_OK)
+	if ((st = emu_cmd_need_list(c)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap_mac(x, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 0)
 		FAIL(x, ST_LENGTH);
@@ -84,11 +84,11 @@ int cmdh_get_app_ids(struct ctx *x)
 	return 0;
 }
 
-int cmdh_get_free_memory(struct ctx *x)
+int emu_cmdh_get_free_memory(struct ctx *x)
 {
 	int st;
 
-	if ((st = cmd_unwrap_mac(x, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 0)
 		FAIL(x, ST_LENGTH);
@@ -100,7 +100,7 @@ int cmdh_get_free_memory(struct ctx *x)
 /*
  * CreateApplication: AID(3) KS1 KS2 [ISO FID(2) if KS2 bit 5] [DF name 1..16]
  */
-int cmdh_create_app(struct ctx *x)
+int emu_cmdh_create_app(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	struct emu_app *a = NULL;
@@ -113,9 +113,9 @@ int cmdh_create_app(struct ctx *x)
 
 	if (c->sel != NULL)
 		FAIL(x, ST_PERMISSION);
-	if ((st = cmd_need_create(c)) != ST_OK)
+	if ((st = emu_cmd_need_create(c)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap_mac(x, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 0)) != ST_OK)
 		FAIL(x, st);
 	yn_rd_init(&rd, x->m.body, x->m.body_len);
 	if (yn_rd_u24le(&rd, &aid) != 0 || yn_rd_u8(&rd, &ks1) != 0 || yn_rd_u8(&rd, &ks2) != 0)
@@ -153,20 +153,20 @@ int cmdh_create_app(struct ctx *x)
 	a->dfname_len = nlen;
 	memcpy(a->dfname, yn_rd_cur(&rd), nlen);
 	a->nkeys = ks2 & 0x0F;
-	if (app_charge(a) > emu_free_memory(c)) {
-		app_free(a);
+	if (emu_app_charge(a) > emu_free_memory(c)) {
+		emu_app_free(a);
 		FAIL(x, ST_OUT_OF_EEPROM);
 	}
-	r = nv_atomic(c, app_charge(a));
+	r = emu_nv_atomic(c, emu_app_charge(a));
 	if (r == EMU_TORN) {
-		app_free(a);
+		emu_app_free(a);
 		return r;
 	}
 	c->apps[slot] = a;
 	return r == NV_APPLY_TORN ? EMU_TORN : 0;
 }
 
-int cmdh_delete_app(struct ctx *x)
+int emu_cmdh_delete_app(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	uint32_t aid;
@@ -185,27 +185,27 @@ int cmdh_delete_app(struct ctx *x)
 	 * it is selected. */
 	if (c->sel != NULL && c->sel != c->apps[i])
 		FAIL(x, ST_PERMISSION);
-	if ((st = cmd_need_master(c)) != ST_OK)
+	if ((st = emu_cmd_need_master(c)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap_mac(x, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 3)
 		FAIL(x, ST_LENGTH);
-	r = nv_atomic(c, 1);
+	r = emu_nv_atomic(c, 1);
 	if (r == EMU_TORN)
 		return r;
 	if (c->sel == c->apps[i]) {
 		/* Answered in the closing session, then back to PICC level. */
-		tx_discard(c->sel);
+		emu_tx_discard(c->sel);
 		c->sel = NULL;
 		x->drop_after = 1;
 	}
-	app_free(c->apps[i]);
+	emu_app_free(c->apps[i]);
 	c->apps[i] = NULL;
 	return r == NV_APPLY_TORN ? EMU_TORN : 0;
 }
 
-int cmdh_format(struct ctx *x)
+int emu_cmdh_format(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	size_t i;
@@ -213,46 +213,46 @@ int cmdh_format(struct ctx *x)
 
 	if (c->sel != NULL)
 		FAIL(x, ST_PERMISSION);
-	if ((st = cmd_need_master(c)) != ST_OK)
+	if ((st = emu_cmd_need_master(c)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap_mac(x, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 0)
 		FAIL(x, ST_LENGTH);
-	r = nv_atomic(c, 1);
+	r = emu_nv_atomic(c, 1);
 	if (r == EMU_TORN)
 		return r;
 	for (i = 0; i < EMU_MAX_APPS; i++) {
-		app_free(c->apps[i]);
+		emu_app_free(c->apps[i]);
 		c->apps[i] = NULL;
 	}
 	return r == NV_APPLY_TORN ? EMU_TORN : 0;
 }
 
-int cmdh_get_key_settings(struct ctx *x)
+int emu_cmdh_get_key_settings(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	int st;
 
-	if ((st = cmd_need_list(c)) != ST_OK)
+	if ((st = emu_cmd_need_list(c)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap_mac(x, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 0)
 		FAIL(x, ST_LENGTH);
-	x->rp->buf[0] = cmd_level_ks1(c);
+	x->rp->buf[0] = emu_cmd_level_ks1(c);
 	x->rp->buf[1] = c->sel != NULL ? c->sel->ks2 : 0x81;
 	x->rp->len = 2;
 	return 0;
 }
 
-int cmdh_get_key_version(struct ctx *x)
+int emu_cmdh_get_key_version(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	uint8_t k;
 	int st;
 
-	if ((st = cmd_unwrap_mac(x, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 1)
 		FAIL(x, ST_LENGTH);
@@ -271,22 +271,22 @@ int cmdh_get_key_version(struct ctx *x)
 }
 
 /* ChangeKeySettings: E(new KS1), master key, KS1 bit 3. */
-int cmdh_change_key_settings(struct ctx *x)
+int emu_cmdh_change_key_settings(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	int st, r;
 
-	if ((st = cmd_need_master(c)) != ST_OK)
+	if ((st = emu_cmd_need_master(c)) != ST_OK)
 		FAIL(x, st);
-	if (!(cmd_level_ks1(c) & 0x08))
+	if (!(emu_cmd_level_ks1(c) & 0x08))
 		FAIL(x, ST_PERMISSION);
-	if ((st = cmd_unwrap(x, CM_FULL, 0, 0, 1, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap(x, CM_FULL, 0, 0, 1, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 1)
 		FAIL(x, ST_LENGTH);
 	if (c->sel == NULL && (x->m.body[0] & 0xF0) != 0)
 		FAIL(x, ST_PARAMETER);
-	r = nv_atomic(c, 1);
+	r = emu_nv_atomic(c, 1);
 	if (r == EMU_TORN)
 		return r;
 	if (c->sel != NULL)
@@ -304,7 +304,7 @@ int cmdh_change_key_settings(struct ctx *x)
  *   EV1, same key:  E(new || ver || CRC32(cmd..ver))
  *   EV1, other key: E((new^old) || ver || CRC32(cmd..ver) || CRC32(new))
  */
-int cmdh_change_key(struct ctx *x)
+int emu_cmdh_change_key(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	struct emu_key *key;
@@ -328,10 +328,10 @@ int cmdh_change_key(struct ctx *x)
 			FAIL(x, ST_NO_SUCH_KEY);
 		key = &c->sel->keys[k];
 	}
-	if (!cmd_authed(c))
+	if (!emu_cmd_authed(c))
 		FAIL(x, ST_AUTH);
 	if (k == 0) {
-		if (c->s.keyno != 0 || !(cmd_level_ks1(c) & 0x01))
+		if (c->s.keyno != 0 || !(emu_cmd_level_ks1(c) & 0x01))
 			FAIL(x, ST_PERMISSION);
 	} else {
 		rule = c->sel->ks1 >> 4;
@@ -340,7 +340,7 @@ int cmdh_change_key(struct ctx *x)
 			FAIL(x, ST_PERMISSION);
 	}
 	same = c->s.keyno == k;
-	st = cmd_unwrap(x, CM_FULL, 1, 0, 17, same ? 0 : 4);
+	st = emu_cmd_unwrap(x, CM_FULL, 1, 0, 17, same ? 0 : 4);
 	if (st != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != (same ? 17u : 21u))
@@ -351,7 +351,7 @@ int cmdh_change_key(struct ctx *x)
 		yn_cleanse(newkey, sizeof(newkey));
 		FAIL(x, ST_INTEGRITY);
 	}
-	r = nv_atomic(c, 17);
+	r = emu_nv_atomic(c, 17);
 	if (r != EMU_TORN) {
 		memcpy(key->k, newkey, 16);
 		key->ver = x->m.body[16];
@@ -370,14 +370,14 @@ int cmdh_change_key(struct ctx *x)
 	return 0;
 }
 
-int cmdh_get_card_uid(struct ctx *x)
+int emu_cmdh_get_card_uid(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	int st;
 
-	if (!cmd_authed(c))
+	if (!emu_cmd_authed(c))
 		FAIL(x, ST_AUTH);
-	if ((st = cmd_unwrap(x, CM_FULL, 0, 0, 0, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap(x, CM_FULL, 0, 0, 0, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 0)
 		FAIL(x, ST_LENGTH);
@@ -388,12 +388,12 @@ int cmdh_get_card_uid(struct ctx *x)
 
 /* ReadSig 3C: Addr(1) = 00 -> signature, status 90.  Plain without a
  * session; EV1: plain with the response CMAC; EV2: Full (as NTAG 424). */
-int cmdh_read_sig(struct ctx *x)
+int emu_cmdh_read_sig(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	int st;
 
-	if ((st = cmd_unwrap(x, c->s.kind == AUTH_EV2 ? CM_FULL : CM_PLAIN, 1, 0, 0, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap(x, c->s.kind == AUTH_EV2 ? CM_FULL : CM_PLAIN, 1, 0, 0, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->len < 1 || x->m.body_len != 0)
 		FAIL(x, ST_LENGTH);

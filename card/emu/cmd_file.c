@@ -48,7 +48,7 @@ static int file_access(const struct yn_emu *c, const struct emu_file *f, enum ac
 		break;
 	}
 	for (i = 0; i < k; i++) {
-		if (cmd_authed(c) && n[i] == c->s.keyno) {
+		if (emu_cmd_authed(c) && n[i] == c->s.keyno) {
 			*mode = (f->cs & 3) == 3 ? CM_FULL : (f->cs & 3) == 1 ? CM_MAC : CM_PLAIN;
 			return ST_OK;
 		}
@@ -58,10 +58,10 @@ static int file_access(const struct yn_emu *c, const struct emu_file *f, enum ac
 		*mode = CM_PLAIN;
 		return ST_OK;
 	}
-	return cmd_authed(c) ? ST_PERMISSION : ST_AUTH;
+	return emu_cmd_authed(c) ? ST_PERMISSION : ST_AUTH;
 }
 
-int cmdh_get_file_ids(struct ctx *x)
+int emu_cmdh_get_file_ids(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	size_t i, n = 0;
@@ -69,9 +69,9 @@ int cmdh_get_file_ids(struct ctx *x)
 
 	if (c->sel == NULL)
 		FAIL(x, ST_PERMISSION);
-	if ((st = cmd_need_list(c)) != ST_OK)
+	if ((st = emu_cmd_need_list(c)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap_mac(x, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 0)
 		FAIL(x, ST_LENGTH);
@@ -85,7 +85,7 @@ int cmdh_get_file_ids(struct ctx *x)
 /* GetFileSettings response: type CS AR(2) then
  *   std/backup: Size(3); value: Lower(4) Upper(4) LimitedCredit(4) LCflags;
  *   record: RecSize(3) Max(3) Current(3). */
-int cmdh_get_file_settings(struct ctx *x)
+int emu_cmdh_get_file_settings(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	const struct emu_file *f;
@@ -96,11 +96,11 @@ int cmdh_get_file_settings(struct ctx *x)
 		FAIL(x, ST_LENGTH);
 	if (c->sel == NULL)
 		FAIL(x, ST_PERMISSION);
-	if ((f = cmd_find_file(c, x->data[0])) == NULL)
+	if ((f = emu_cmd_find_file(c, x->data[0])) == NULL)
 		FAIL(x, ST_FILE_NOT_FOUND);
-	if ((st = cmd_need_list(c)) != ST_OK)
+	if ((st = emu_cmd_need_list(c)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap_mac(x, 1)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 1)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 0)
 		FAIL(x, ST_LENGTH);
@@ -131,7 +131,7 @@ int cmdh_get_file_settings(struct ctx *x)
 
 /* ChangeFileSettings: FileNo || CS || AR(2); Full with the change key,
  * plain when the change right is free. */
-int cmdh_change_file_settings(struct ctx *x)
+int emu_cmdh_change_file_settings(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	struct emu_file *f;
@@ -139,26 +139,26 @@ int cmdh_change_file_settings(struct ctx *x)
 
 	if (x->len < 1)
 		FAIL(x, ST_LENGTH);
-	if ((f = cmd_find_file(c, x->data[0])) == NULL)
+	if ((f = emu_cmd_find_file(c, x->data[0])) == NULL)
 		FAIL(x, c->sel == NULL ? ST_PERMISSION : ST_FILE_NOT_FOUND);
 	if (AR_CAR(f->ar) == AR_FREE) {
 		mode = CM_PLAIN;
 	} else if (AR_CAR(f->ar) == AR_NEVER) {
 		FAIL(x, ST_PERMISSION);
 	} else {
-		if (!cmd_authed(c))
+		if (!emu_cmd_authed(c))
 			FAIL(x, ST_AUTH);
 		if (c->s.keyno != AR_CAR(f->ar))
 			FAIL(x, ST_PERMISSION);
 		mode = CM_FULL;
 	}
-	if ((st = cmd_unwrap(x, mode, 1, 0, 3, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap(x, mode, 1, 0, 3, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 3)
 		FAIL(x, ST_LENGTH);
 	if ((x->m.body[0] & ~0x03) != 0)
 		FAIL(x, ST_PARAMETER);
-	r = nv_atomic(c, 3);
+	r = emu_nv_atomic(c, 3);
 	if (r == EMU_TORN)
 		return r;
 	f->cs = x->m.body[0];
@@ -173,7 +173,7 @@ int cmdh_change_file_settings(struct ctx *x)
  *   CC value:         FileNo CS AR(2) Lower(4) Upper(4) Value(4) LCflags(1)
  *   C1/C0 records:    FileNo [FID(2)] CS AR(2) RecSize(3) MaxRecs(3)
  */
-int cmdh_create_file(struct ctx *x)
+int emu_cmdh_create_file(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	struct emu_file *f = NULL;
@@ -186,9 +186,9 @@ int cmdh_create_file(struct ctx *x)
 
 	if (c->sel == NULL)
 		FAIL(x, ST_PERMISSION);
-	if ((st = cmd_need_create(c)) != ST_OK)
+	if ((st = emu_cmd_need_create(c)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap_mac(x, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 0)) != ST_OK)
 		FAIL(x, st);
 	yn_rd_init(&rd, x->m.body, x->m.body_len);
 	if (yn_rd_u8(&rd, &no) != 0)
@@ -204,7 +204,7 @@ int cmdh_create_file(struct ctx *x)
 			FAIL(x, ST_LENGTH);
 		if (a32 == 0)
 			FAIL(x, ST_PARAMETER);
-		f = file_new(x->cmd == 0xCD ? FT_STD : FT_BACKUP);
+		f = emu_file_new(x->cmd == 0xCD ? FT_STD : FT_BACKUP);
 		if (f == NULL)
 			return YN_ENOMEM;
 		f->size = a32;
@@ -219,7 +219,7 @@ int cmdh_create_file(struct ctx *x)
 		if ((int32_t)a32 > (int32_t)b32 || (int32_t)v32 < (int32_t)a32 ||
 		    (int32_t)v32 > (int32_t)b32 || (lcf & ~0x03) != 0)
 			FAIL(x, ST_PARAMETER);
-		if ((f = file_new(FT_VALUE)) == NULL)
+		if ((f = emu_file_new(FT_VALUE)) == NULL)
 			return YN_ENOMEM;
 		f->lower = (int32_t)a32;
 		f->upper = (int32_t)b32;
@@ -234,7 +234,7 @@ int cmdh_create_file(struct ctx *x)
 			FAIL(x, ST_PARAMETER);
 		if ((uint64_t)a32 * b32 > EMU_NV_CAPACITY)
 			FAIL(x, ST_OUT_OF_EEPROM);
-		if ((f = file_new(x->cmd == 0xC1 ? FT_LINEAR : FT_CYCLIC)) == NULL)
+		if ((f = emu_file_new(x->cmd == 0xC1 ? FT_LINEAR : FT_CYCLIC)) == NULL)
 			return YN_ENOMEM;
 		f->rec_size = a32;
 		f->rec_max = b32;
@@ -255,24 +255,24 @@ int cmdh_create_file(struct ctx *x)
 		if (c->sel->files[i] != NULL && c->sel->files[i]->has_fid &&
 		    c->sel->files[i]->fid == fid)
 			st = ST_DUPLICATE;
-	if (st == ST_OK && (bytes > EMU_NV_CAPACITY || files_charge(f) > emu_free_memory(c)))
+	if (st == ST_OK && (bytes > EMU_NV_CAPACITY || emu_file_charge(f) > emu_free_memory(c)))
 		st = ST_OUT_OF_EEPROM;
 	if (st == ST_OK && bytes > 0 && (f->data = calloc(1, bytes)) == NULL)
 		st = ST_OUT_OF_EEPROM;
 	if (st != ST_OK) {
-		files_free(f);
+		emu_file_free(f);
 		FAIL(x, st);
 	}
-	r = nv_atomic(c, files_charge(f));
+	r = emu_nv_atomic(c, emu_file_charge(f));
 	if (r == EMU_TORN) {
-		files_free(f);
+		emu_file_free(f);
 		return r;
 	}
 	c->sel->files[no] = f;
 	return r == NV_APPLY_TORN ? EMU_TORN : 0;
 }
 
-int cmdh_delete_file(struct ctx *x)
+int emu_cmdh_delete_file(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	uint8_t no;
@@ -283,18 +283,18 @@ int cmdh_delete_file(struct ctx *x)
 	no = x->data[0];
 	if (c->sel == NULL)
 		FAIL(x, ST_PERMISSION);
-	if (cmd_find_file(c, no) == NULL)
+	if (emu_cmd_find_file(c, no) == NULL)
 		FAIL(x, ST_FILE_NOT_FOUND);
-	if ((st = cmd_need_create(c)) != ST_OK)
+	if ((st = emu_cmd_need_create(c)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap_mac(x, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 1)
 		FAIL(x, ST_LENGTH);
-	r = nv_atomic(c, 1);
+	r = emu_nv_atomic(c, 1);
 	if (r == EMU_TORN)
 		return r;
-	files_free(c->sel->files[no]);
+	emu_file_free(c->sel->files[no]);
 	c->sel->files[no] = NULL;
 	return r == NV_APPLY_TORN ? EMU_TORN : 0;
 }
@@ -309,7 +309,7 @@ static int parse_io(struct ctx *x, struct io_hdr *h)
 {
 	if (x->len < 7)
 		return ST_LENGTH;
-	if ((h->f = cmd_find_file(x->c, x->data[0])) == NULL)
+	if ((h->f = emu_cmd_find_file(x->c, x->data[0])) == NULL)
 		return x->c->sel == NULL ? ST_PERMISSION : ST_FILE_NOT_FOUND;
 	h->off = yn_get_u24le(x->data + 1);
 	h->len = yn_get_u24le(x->data + 4);
@@ -327,7 +327,7 @@ static int is_record(const struct emu_file *f)
 }
 
 /* ReadData BD/AD: FileNo Off(3) Len(3) (Len 0 = to the end). */
-int cmdh_read_data(struct ctx *x)
+int emu_cmdh_read_data(struct ctx *x)
 {
 	struct io_hdr h;
 	uint32_t n;
@@ -339,7 +339,7 @@ int cmdh_read_data(struct ctx *x)
 		FAIL(x, ST_PARAMETER);
 	if ((st = file_access(x->c, h.f, ACC_READ, &mode)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap(x, mode, 7, 0, 0, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap(x, mode, 7, 0, 0, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 0)
 		FAIL(x, ST_LENGTH);
@@ -366,14 +366,14 @@ static size_t write_wire_len(const struct yn_emu *c, int mode, uint32_t len)
 	return ((size_t)len / 16 + 1) * 16 + 8;
 }
 
-size_t cmd_expected_len(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len)
+size_t emu_cmd_expected_len(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len)
 {
 	const struct emu_file *f;
 	int mode;
 
 	if ((cmd != 0x3D && cmd != 0x3B) || len < 7)
 		return 0;
-	if ((f = cmd_find_file(c, data[0])) == NULL)
+	if ((f = emu_cmd_find_file(c, data[0])) == NULL)
 		return 0;
 	if (file_access(c, f, ACC_WRITE, &mode) != ST_OK)
 		return 0;
@@ -381,7 +381,7 @@ size_t cmd_expected_len(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size
 }
 
 /* WriteData 3D/8D: FileNo Off(3) Len(3) data. */
-int cmdh_write_data(struct ctx *x)
+int emu_cmdh_write_data(struct ctx *x)
 {
 	struct io_hdr h;
 	int mode, st;
@@ -392,14 +392,14 @@ int cmdh_write_data(struct ctx *x)
 		FAIL(x, ST_PARAMETER);
 	if ((st = file_access(x->c, h.f, ACC_WRITE, &mode)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap(x, mode, 7, 1, h.len, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap(x, mode, 7, 1, h.len, 0)) != ST_OK)
 		FAIL(x, st);
 	if (h.len == 0 || x->m.body_len != h.len)
 		FAIL(x, ST_LENGTH);
 	if (h.off > h.f->size || h.len > h.f->size - h.off)
 		FAIL(x, ST_BOUNDARY);
 	if (h.f->type == FT_STD)
-		return nv_write(x->c, h.f->data + h.off, x->m.body, h.len);
+		return emu_nv_write(x->c, h.f->data + h.off, x->m.body, h.len);
 	if (h.f->mirror == NULL) {
 		if ((h.f->mirror = malloc(h.f->size)) == NULL)
 			return YN_ENOMEM;
@@ -410,7 +410,7 @@ int cmdh_write_data(struct ctx *x)
 }
 
 /* ReadRecords BB/AB: FileNo RecNo(3) Count(3). */
-int cmdh_read_records(struct ctx *x)
+int emu_cmdh_read_records(struct ctx *x)
 {
 	struct io_hdr h;
 	int mode, st;
@@ -421,18 +421,18 @@ int cmdh_read_records(struct ctx *x)
 		FAIL(x, ST_PARAMETER);
 	if ((st = file_access(x->c, h.f, ACC_READ, &mode)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap(x, mode, 7, 0, 0, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap(x, mode, 7, 0, 0, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 0)
 		FAIL(x, ST_LENGTH);
-	st = record_read(h.f, h.off, h.len, x->rp->buf, EMU_CHAIN_MAX - 64, &x->rp->len);
+	st = emu_record_read(h.f, h.off, h.len, x->rp->buf, EMU_CHAIN_MAX - 64, &x->rp->len);
 	if (st != ST_OK)
 		FAIL(x, st);
 	return 0;
 }
 
 /* WriteRecord 3B/8B: FileNo Off(3) Len(3) data. */
-int cmdh_write_record(struct ctx *x)
+int emu_cmdh_write_record(struct ctx *x)
 {
 	struct io_hdr h;
 	int mode, st;
@@ -443,29 +443,29 @@ int cmdh_write_record(struct ctx *x)
 		FAIL(x, ST_PARAMETER);
 	if ((st = file_access(x->c, h.f, ACC_WRITE, &mode)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap(x, mode, 7, 1, h.len, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap(x, mode, 7, 1, h.len, 0)) != ST_OK)
 		FAIL(x, st);
 	if (h.len == 0 || x->m.body_len != h.len)
 		FAIL(x, ST_LENGTH);
-	if ((st = record_write(h.f, h.off, h.len, x->m.body)) != ST_OK)
+	if ((st = emu_record_write(h.f, h.off, h.len, x->m.body)) != ST_OK)
 		FAIL(x, st);
 	return 0;
 }
 
-int cmdh_clear_records(struct ctx *x)
+int emu_cmdh_clear_records(struct ctx *x)
 {
 	struct emu_file *f;
 	int mode, st;
 
 	if (x->len < 1)
 		FAIL(x, ST_LENGTH);
-	if ((f = cmd_find_file(x->c, x->data[0])) == NULL)
+	if ((f = emu_cmd_find_file(x->c, x->data[0])) == NULL)
 		FAIL(x, x->c->sel == NULL ? ST_PERMISSION : ST_FILE_NOT_FOUND);
 	if (!is_record(f))
 		FAIL(x, ST_PARAMETER);
 	if ((st = file_access(x->c, f, ACC_RW, &mode)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap_mac(x, 1)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 1)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 0)
 		FAIL(x, ST_LENGTH);
@@ -476,30 +476,30 @@ int cmdh_clear_records(struct ctx *x)
 }
 
 /* GetValue 6C: FileNo -> Value(4). */
-int cmdh_get_value(struct ctx *x)
+int emu_cmdh_get_value(struct ctx *x)
 {
 	struct emu_file *f;
 	int mode, st;
 
 	if (x->len < 1)
 		FAIL(x, ST_LENGTH);
-	if ((f = cmd_find_file(x->c, x->data[0])) == NULL)
+	if ((f = emu_cmd_find_file(x->c, x->data[0])) == NULL)
 		FAIL(x, x->c->sel == NULL ? ST_PERMISSION : ST_FILE_NOT_FOUND);
 	if (f->type != FT_VALUE)
 		FAIL(x, ST_PARAMETER);
 	if ((st = file_access(x->c, f, ACC_GET_VALUE, &mode)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap(x, mode, 1, 0, 0, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap(x, mode, 1, 0, 0, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 0)
 		FAIL(x, ST_LENGTH);
-	yn_put_u32le(x->rp->buf, (uint32_t)value_visible(f));
+	yn_put_u32le(x->rp->buf, (uint32_t)emu_value_visible(f));
 	x->rp->len = 4;
 	return 0;
 }
 
 /* Credit 0C / Debit DC / LimitedCredit 1C: FileNo Value(4). */
-int cmdh_value_op(struct ctx *x)
+int emu_cmdh_value_op(struct ctx *x)
 {
 	struct emu_file *f;
 	enum acc op = x->cmd == 0x0C ? ACC_CREDIT : x->cmd == 0xDC ? ACC_DEBIT : ACC_LCREDIT;
@@ -508,23 +508,23 @@ int cmdh_value_op(struct ctx *x)
 
 	if (x->len < 1)
 		FAIL(x, ST_LENGTH);
-	if ((f = cmd_find_file(x->c, x->data[0])) == NULL)
+	if ((f = emu_cmd_find_file(x->c, x->data[0])) == NULL)
 		FAIL(x, x->c->sel == NULL ? ST_PERMISSION : ST_FILE_NOT_FOUND);
 	if (f->type != FT_VALUE)
 		FAIL(x, ST_PARAMETER);
 	if ((st = file_access(x->c, f, op, &mode)) != ST_OK)
 		FAIL(x, st);
-	if ((st = cmd_unwrap(x, mode, 1, -1, 4, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap(x, mode, 1, -1, 4, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 4)
 		FAIL(x, ST_LENGTH);
 	v = (int32_t)yn_get_u32le(x->m.body);
 	if (x->cmd == 0x0C)
-		st = value_credit(f, v);
+		st = emu_value_credit(f, v);
 	else if (x->cmd == 0xDC)
-		st = value_debit(f, v);
+		st = emu_value_debit(f, v);
 	else
-		st = value_limited_credit(f, v);
+		st = emu_value_limited_credit(f, v);
 	if (st != ST_OK)
 		FAIL(x, st);
 	return 0;
@@ -532,34 +532,34 @@ int cmdh_value_op(struct ctx *x)
 
 /* CommitTransaction C7 [Option]: Option 01 asks for TMC||TMV, which needs a
  * Transaction MAC file; this card has none. */
-int cmdh_commit(struct ctx *x)
+int emu_cmdh_commit(struct ctx *x)
 {
 	struct yn_emu *c = x->c;
 	int st, r;
 
-	if ((st = cmd_unwrap_mac(x, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len > 1)
 		FAIL(x, ST_LENGTH);
 	if (x->m.body_len == 1 && x->m.body[0] != 0x00)
 		FAIL(x, ST_PARAMETER);
-	if (!tx_pending(c->sel))
+	if (!emu_tx_pending(c->sel))
 		return 0;
-	r = nv_atomic(c, tx_journal_len(c->sel));
+	r = emu_nv_atomic(c, emu_tx_journal_len(c->sel));
 	if (r == EMU_TORN)
 		return r;
-	tx_apply(c->sel);
+	emu_tx_apply(c->sel);
 	return r == NV_APPLY_TORN ? EMU_TORN : 0;
 }
 
-int cmdh_abort(struct ctx *x)
+int emu_cmdh_abort(struct ctx *x)
 {
 	int st;
 
-	if ((st = cmd_unwrap_mac(x, 0)) != ST_OK)
+	if ((st = emu_cmd_unwrap_mac(x, 0)) != ST_OK)
 		FAIL(x, st);
 	if (x->m.body_len != 0)
 		FAIL(x, ST_LENGTH);
-	tx_discard(x->c->sel);
+	emu_tx_discard(x->c->sel);
 	return 0;
 }

@@ -58,8 +58,8 @@ static void session_clear(struct emu_session *s, int keep_ti)
  *   77 KeyNo                        (EV2 NonFirst: needs an EV2 session)
  * Answer: AF || E(K, RndB).
  */
-int sm_auth_start(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len,
-		  struct emu_reply *rp)
+int emu_sm_auth_start(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len,
+		      struct emu_reply *rp)
 {
 	struct yn_rd rd;
 	uint8_t keyno, lencap = 0;
@@ -71,7 +71,7 @@ int sm_auth_start(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len
 	 * AbortTransaction, discards the pending transaction. */
 	memset(&c->pa, 0, sizeof(c->pa));
 	session_clear(&c->s, cmd == 0x77);
-	tx_discard(c->sel);
+	emu_tx_discard(c->sel);
 
 	yn_rd_init(&rd, data, len);
 	if (yn_rd_u8(&rd, &keyno) != 0)
@@ -116,7 +116,7 @@ int sm_auth_start(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len
  * Answer (EV2First): 00 || E(K, TI || RndA' || PDcap2 || PCDcap2)
  * Answer (NonFirst): 00 || E(K, RndA')
  */
-int sm_auth_step(struct yn_emu *c, const uint8_t *data, size_t len, struct emu_reply *rp)
+int emu_sm_auth_step(struct yn_emu *c, const uint8_t *data, size_t len, struct emu_reply *rp)
 {
 	struct emu_pending_auth pa = c->pa;
 	uint8_t plain[32], rnda[16], rot[16], out[32], iv[16];
@@ -305,7 +305,7 @@ static int unwrap_ev2(struct yn_emu *c, struct sm_cmd *m, const uint8_t *rest, s
 	return r == 0 ? ST_OK : ST_INTEGRITY;
 }
 
-int sm_unwrap(struct yn_emu *c, struct sm_cmd *m)
+int emu_sm_unwrap(struct yn_emu *c, struct sm_cmd *m)
 {
 	const uint8_t *rest;
 	size_t rest_len;
@@ -328,7 +328,7 @@ int sm_unwrap(struct yn_emu *c, struct sm_cmd *m)
 	}
 }
 
-int sm_wrap(struct yn_emu *c, int mode, struct emu_reply *rp)
+int emu_sm_wrap(struct yn_emu *c, int mode, struct emu_reply *rp)
 {
 	uint8_t *tmp = c->scratch;
 	uint8_t mac[8], iv[16];
