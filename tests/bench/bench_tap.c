@@ -94,6 +94,20 @@ static int series_add(struct series *s, uint64_t x)
 	return 0;
 }
 
+/* Room for n samples, touched so that its pages are resident before the
+ * soak reads its first VmRSS. */
+static int series_reserve(struct series *s, size_t n)
+{
+	uint64_t *v = realloc(s->v, n * sizeof(*v));
+
+	if (v == NULL)
+		return YN_ENOMEM;
+	memset(v, 0, n * sizeof(*v));
+	s->v = v;
+	s->cap = n;
+	return 0;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -257,6 +271,7 @@ struct bench {
 	int term_open[2];
 	uint64_t dl_seq;
 	int64_t dl_at;			/* simulated time the list was signed */
+	size_t n_prepared;		/* lists signed ahead: <f.dir>/dl-<seq>.bin */
 	const char *yinian;
 };
 
@@ -325,17 +340,26 @@ static int bench_card(struct bench *b, const char *name, uint8_t tail, char *pat
 }
 
 /* Keep the denylist fresh in simulated time: a new signed list (untimed)
- * when the one in force is 20 days old. */
+ * when the one in force is 20 days old, then the terminal's reload (the
+ * daemon's SIGHUP path).  Lists prepared by bench_prepare_denylists are
+ * moved into place instead of being signed here, so that the signing (a
+ * back-office job) stays out of the soak's memory figures. */
 static int bench_refresh_denylist(struct bench *b, int64_t now, int roles)
 {
-	char err[512];
+	char err[512], from[600];
 	int i, r;
 
 	if (now - b->dl_at < DL_REFRESH_S)
 		return 0;
 	b->dl_seq++;
 	b->dl_at = now;
-	if ((r = yn_fixture_denylist(&b->f, b->dl_seq, NULL, 0, now)) != 0)
+	if (b->dl_seq <= b->n_prepared + 1) {
+		snprintf(from, sizeof(from), "%s/dl-%" PRIu64 ".bin", b->f.dir, b->dl_seq);
+		r = rename(from, b->f.denylist) == 0 ? 0 : YN_EIO;
+	} else {
+		r = yn_fixture_denylist(&b->f, b->dl_seq, NULL, 0, now);
+	}
+	if (r != 0)
 		return r;
 	for (i = 0; i < roles; i++)
 		if ((r = yn_term_reload(&b->term[i], err, sizeof(err))) != 0) {
@@ -343,6 +367,29 @@ static int bench_refresh_denylist(struct bench *b, int64_t now, int roles)
 			return r;
 		}
 	return 0;
+}
+
+/* Sign the lists that taps up to simulated time `until` will need. */
+static int bench_prepare_denylists(struct bench *b, int64_t until)
+{
+	char keep[600], to[600];
+	uint64_t seq;
+	int64_t at;
+	int r;
+
+	snprintf(keep, sizeof(keep), "%s.keep", b->f.denylist);
+	if (rename(b->f.denylist, keep) != 0)
+		return YN_EIO;
+	for (seq = 2, at = b->dl_at + DL_REFRESH_S; at <= until; seq++, at += DL_REFRESH_S) {
+		/* refreshed at the first tap at or after `at`; signed as of `at` */
+		if ((r = yn_fixture_denylist(&b->f, seq, NULL, 0, at)) != 0)
+			return r;
+		snprintf(to, sizeof(to), "%s/dl-%" PRIu64 ".bin", b->f.dir, seq);
+		if (rename(b->f.denylist, to) != 0)
+			return YN_EIO;
+		b->n_prepared++;
+	}
+	return rename(keep, b->f.denylist) == 0 ? 0 : YN_EIO;
 }
 
 /* Local noon (plus sec) of the k-th working day (Monday to Friday) from
@@ -951,6 +998,7 @@ static int run_soak(const char *yinian, size_t taps, json_t **out)
 	size_t i, warm = taps / 100 > 1000 ? 1000 : taps / 100;
 	unsigned grants = 0, refused = 0;
 	uint64_t t0, wall;
+	json_t *marks = json_array();
 	int e;
 
 	*out = NULL;
@@ -966,6 +1014,9 @@ static int run_soak(const char *yinian, size_t taps, json_t **out)
 		fprintf(stderr, "bench_tap: soak: %s\n", p.err);
 		goto out;
 	}
+	if ((e = series_reserve(&lat, taps)) != 0 || (e = series_reserve(&sync, taps)) != 0 ||
+	    (e = bench_prepare_denylists(&b, start + (int64_t)taps * 601)) != 0)
+		goto out;
 	rss_start = vmrss_kib();
 	t0 = yn_now_ns();
 	for (i = 0; i < taps; i++) {
@@ -993,6 +1044,10 @@ static int run_soak(const char *yinian, size_t taps, json_t **out)
 		}
 		if (i + 1 == warm)
 			rss_warm = vmrss_kib();
+		if ((i + 1) % (taps / 10 ? taps / 10 : 1) == 0)
+			json_array_append_new(marks, json_pack("{s:I, s:I}", "taps",
+							       (json_int_t)(i + 1), "rss_kib",
+							       (json_int_t)vmrss_kib()));
 	}
 	wall = yn_now_ns() - t0;
 	rss_end = vmrss_kib();
@@ -1004,6 +1059,8 @@ static int run_soak(const char *yinian, size_t taps, json_t **out)
 			 "wall_s", (double)wall / 1e9, "decision_us", stats_json(&lat, 1),
 			 "sync_us", stats_json(&sync, 1),
 			 "denylist_swaps", (json_int_t)(b.dl_seq - 1));
+	json_object_set_new(*out, "rss_marks", marks);
+	marks = NULL;
 	/* Growth after the warm-up beyond a few pages of allocator slack is a leak. */
 	e = refused != 0 || rss_end > rss_warm + 256 ? YN_EPROTO : 0;
 	printf("soak: %zu gate taps in %.1f s: %u grants, %u refused; VmRSS %ld kB at start, "
@@ -1012,6 +1069,7 @@ static int run_soak(const char *yinian, size_t taps, json_t **out)
 out:
 	if (e != 0 && *out == NULL)
 		fprintf(stderr, "bench_tap: soak failed: %s\n", yn_strerror(e));
+	json_decref(marks);
 	path_close(&p);
 	path_free(&p);
 	free(lat.v);
