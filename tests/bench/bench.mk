@@ -21,3 +21,12 @@ EXTRA_TEST_BINS += $(BENCH_TAP)
 # What scripts/bench runs.
 .PHONY: bench-bins
 bench-bins: $(BENCH_TAP) $(BENCH_CRYPTO) $(BENCH_DENYLIST) $(BENCH_JOURNAL) $(BUILD)/yinian
+
+# The one table: merges the programs' JSON (run by scripts/bench).
+BENCH_REPORT := $(BUILD)/bench/bench_report
+$(BENCH_REPORT): $(BUILD)/tests/bench/bench_report.o
+	@mkdir -p $(dir $@)
+	$(quiet) LD $@
+	$(Q)$(CC) -o $@ $< $(LDLIBS_ALL)
+EXTRA_TEST_BINS += $(BENCH_REPORT)
+bench-bins: $(BENCH_REPORT)
