@@ -128,7 +128,7 @@ static void table_taps(json_t *tap)
 	       "journal) on an issued card: SELECT, EV2 authentication, holder record (Full), "
 	       "role files, policy, write, CommitTransaction. Decision = card present to decision "
 	       "without the journal sync; sync = the journal's two durable appends (intent, "
-	       "outcome). %s rounds after %s warm-up; the paths interleaved in the same run.\n\n",
+	       "outcome); decision+sync = what the gate or till waits for. %s rounds after %s warm-up; the paths interleaved in the same run.\n\n",
 	       F0(num(tap, "rounds")), F0(num(tap, "warmup_rounds")));
 	printf("| path | role | taps | grant / deny / again | decision p50 | p99 | max | sync p50 | "
 	       "p99 | max | decision+sync p99 | target (decision p99) |\n");
