@@ -1102,11 +1102,13 @@ static int parse_paths(const char *s, struct path *paths, size_t *n)
 		{ "nfc", "libnfc + PN532 emu" },
 	};
 	char buf[64], *tok, *save = NULL;
-	size_t i;
+	size_t i, j;
 
 	*n = 0;
 	if (strcmp(s, "none") == 0)
 		return 0;
+	if (strlen(s) >= sizeof(buf))
+		return YN_EINVAL;
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -1114,6 +1116,9 @@ static int parse_paths(const char *s, struct path *paths, size_t *n)
 				break;
 		if (i == sizeof(known) / sizeof(known[0]) || *n == MAX_PATHS)
 			return YN_EINVAL;
+		for (j = 0; j < *n; j++)
+			if (paths[j].id == known[i].id)
+				return YN_EINVAL;	/* named twice */
 		memset(&paths[*n], 0, sizeof(paths[*n]));
 		paths[*n].id = known[i].id;
 		paths[*n].name = known[i].name;
@@ -1184,7 +1189,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (n_paths > 0 && access(yinian, X_OK) != 0 && strcmp(paths_arg, "emu") != 0) {
+	for (i = 0, c = 0; i < n_paths; i++)
+		c |= strcmp(paths[i].id, "emu") != 0;	/* a card server is needed */
+	if (c && access(yinian, X_OK) != 0) {
 		fprintf(stderr, "bench_tap: %s not found (build it, or give --yinian)\n", yinian);
 		return 2;
 	}
