@@ -20,7 +20,8 @@ EXTRA_TEST_BINS += $(BENCH_TAP)
 
 # What scripts/bench runs.
 .PHONY: bench-bins
-bench-bins: $(BENCH_TAP) $(BENCH_CRYPTO) $(BENCH_DENYLIST) $(BENCH_JOURNAL) $(BUILD)/yinian
+bench-bins: $(BENCH_TAP) $(BENCH_CRYPTO) $(BENCH_DENYLIST) $(BENCH_JOURNAL) $(BUILD)/yinian \
+	$(BUILD)/bench/bench_policy $(BUILD)/bench/bench_emu $(BUILD)/bench/bench_nfc
 
 # The one table: merges the programs' JSON (run by scripts/bench).
 BENCH_REPORT := $(BUILD)/bench/bench_report

@@ -321,6 +321,35 @@ static void table_soak(json_t *s)
 	       grow < 0 ? "0" : F0(grow), grow <= 0 ? "none" : "GREW");
 }
 
+#define NIN 8	/* inputs: tap soak denylist journal crypto policy emu nfc */
+
+static void table_components(json_t *pol, json_t *emu, json_t *nfc)
+{
+	json_t *r;
+	size_t i;
+
+	printf("\n## 8. Components\n\n");
+	printf("| program | measure | value |\n|---|---|--:|\n");
+	if (pol == NULL)
+		printf("| bench_policy | **not measured** | |\n");
+	json_array_foreach(get(pol, "results"), i, r)
+		printf("| bench_policy | %s | %s %s |\n", json_string_value(get(r, "what")),
+		       F1(num(r, "value")), json_string_value(get(r, "unit")));
+	if (emu == NULL)
+		printf("| bench_emu | **not measured** | |\n");
+	json_array_foreach(get(emu, "results"), i, r)
+		printf("| bench_emu | %s (10 APDUs, %s taps) | %s %s |\n",
+		       json_string_value(get(r, "what")), F0(num(r, "taps")), F1(num(r, "value")),
+		       json_string_value(get(r, "unit")));
+	if (nfc == NULL)
+		printf("| bench_nfc | **not measured** | |\n");
+	json_array_foreach(get(nfc, "results"), i, r)
+		printf("| bench_nfc | %s: APDU round trip p50 / p99 / max (N=%s); reader open | "
+		       "%s / %s / %s µs; %s ms |\n", json_string_value(get(r, "what")),
+		       F0(num(r, "n")), F0(num(r, "transmit_p50_us")), F0(num(r, "transmit_p99_us")),
+		       F0(num(r, "transmit_max_us")), F1(num(r, "open_ms")));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -330,9 +359,10 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const names[] = { "tap", "soak", "denylist", "journal", "crypto" };
+	static const char *const names[] = { "tap", "soak", "denylist", "journal", "crypto",
+					     "policy", "emu", "nfc" };
 	const char *out = NULL, *mode = "make bench";
-	json_t *root, *notes = json_array(), *in[5] = { NULL };
+	json_t *root, *notes = json_array(), *in[NIN] = { NULL };
 	char cpu[256], date[64];
 	struct utsname un;
 	time_t now = time(NULL);
@@ -362,13 +392,13 @@ int main(int argc, char **argv)
 		const char *eq = strchr(argv[optind], '=');
 		json_error_t jerr;
 
-		for (i = 0; i < 5 && eq; i++)
+		for (i = 0; i < NIN && eq; i++)
 			if (strlen(names[i]) == (size_t)(eq - argv[optind]) &&
 			    strncmp(argv[optind], names[i], strlen(names[i])) == 0)
 				break;
-		if (eq == NULL || i == 5) {
-			fprintf(stderr, "bench_report: %s: want tap|soak|denylist|journal|crypto=FILE\n",
-				argv[optind]);
+		if (eq == NULL || i == NIN) {
+			fprintf(stderr, "bench_report: %s: want tap|soak|denylist|journal|crypto|"
+				"policy|emu|nfc=FILE\n", argv[optind]);
 			return 2;
 		}
 		json_decref(in[i]);
@@ -387,7 +417,7 @@ int main(int argc, char **argv)
 	root = json_pack("{s:s, s:s, s:{s:I, s:s, s:s}, s:O}", "date", date, "mode", mode,
 			 "machine", "cores", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "cpu", cpu,
 			 "kernel", un.release, "notes", notes);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < NIN; i++)
 		if (in[i])
 			json_object_set(root, names[i], in[i]);
 
@@ -418,13 +448,14 @@ int main(int argc, char **argv)
 		table_soak(get(in[1], "soak"));
 	else
 		not_measured("Soak (bench_tap --soak)");
+	table_components(in[5], in[6], in[7]);
 	printf("\nFull results: %s\n", out);
 
 	if (json_dump_file(root, out, JSON_INDENT(2)) != 0) {
 		fprintf(stderr, "bench_report: cannot write %s\n", out);
 		rc = 1;
 	}
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < NIN; i++)
 		json_decref(in[i]);
 	json_decref(notes);
 	json_decref(root);
