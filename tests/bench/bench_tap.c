@@ -9,8 +9,8 @@
  *   --paths   comma list of emu, pcsc, nfc (default emu,nfc; "none" for
  *             none).  emu: the software card linked in (emu: reader).
  *             pcsc: `yinian card serve` on vpcd behind a running pcscd
- *             (run under scripts/pcsc-rig, which sets YN_PCSC_READER and
- *             YN_VPCD_PORT).  nfc: `yinian card serve --pn532` on a
+ *             (only under scripts/pcsc-rig, which sets YN_PCSCD_PID,
+ *             YN_PCSC_READER and YN_VPCD_PORT).  nfc: `yinian card serve --pn532` on a
  *             pseudo-terminal, reached through Debian's libnfc (pn532_uart).
  *   --rounds  measured rounds (default 300).  A round is one gate tap and
  *             one canteen tap on every path, the paths interleaved, so that
@@ -455,6 +455,14 @@ static int path_open(struct bench *b, struct path *p, uint8_t tail, int roles)
 		snprintf(p->uri, sizeof(p->uri), "emu:%s", p->card);
 	} else if (strcmp(p->id, "pcsc") == 0) {
 		char vpcd[64];
+
+		/* Only beside our own pcscd: a card put on a foreign pcscd's
+		 * vpcd port would land in someone else's test. */
+		if (getenv("YN_PCSCD_PID") == NULL) {
+			snprintf(p->err, sizeof(p->err), "the pcsc path runs only under "
+				 "scripts/pcsc-rig (YN_PCSCD_PID is not set)");
+			return YN_EINVAL;
+		}
 
 		env = getenv("YN_VPCD_PORT");
 		snprintf(vpcd, sizeof(vpcd), "127.0.0.1:%s", env ? env : "35963");
