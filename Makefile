@@ -11,6 +11,7 @@ MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UDEVDIR ?= /lib/udev/rules.d
 UNITDIR ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
 DESTDIR ?=
 
 CC ?= cc
@@ -73,7 +74,7 @@ PCSC_SH := $(wildcard tests/pcsc/test_*.sh)
 PROG_SRC := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-unit check-pcsc asan deps install uninstall clean help demo bench
+.PHONY: all check check-unit check-pcsc asan deps install uninstall clean help demo bench bench-full
 all: $(LIB) $(PROGS)
 
 -include $(wildcard */*.mk */*/*.mk)
@@ -140,7 +141,12 @@ demo: deps all
 	@scripts/demo
 
 bench: deps all
-	@$(MAKE) --no-print-directory bench-run
+	@$(MAKE) --no-print-directory bench-bins
+	@YN_BUILD=$(BUILD) scripts/bench
+
+bench-full: deps all
+	@$(MAKE) --no-print-directory bench-bins
+	@YN_BUILD=$(BUILD) scripts/bench --full
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
@@ -150,6 +156,8 @@ install: all
 	install -m 0644 udev/70-yinian-readers.rules $(DESTDIR)$(UDEVDIR)/70-yinian-readers.rules
 	install -m 0644 udev/yinian-blacklist-nfc.conf $(DESTDIR)$(SYSCONFDIR)/modprobe.d/yinian-blacklist-nfc.conf
 	sed 's|@SBINDIR@|$(SBINDIR)|g' udev/yiniand.service > $(DESTDIR)$(UNITDIR)/yiniand.service
+	install -d $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0644 udev/yinian.sysusers $(DESTDIR)$(SYSUSERSDIR)/yinian.conf
 	chmod 0644 $(DESTDIR)$(UNITDIR)/yiniand.service
 	install -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/yinian
 	if [ -f docs/examples/yiniand.conf ]; then install -m 0640 docs/examples/yiniand.conf $(DESTDIR)$(SYSCONFDIR)/yinian/yiniand.conf.example; fi
@@ -160,7 +168,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/yinian $(DESTDIR)$(SBINDIR)/yiniand
 	rm -f $(DESTDIR)$(UDEVDIR)/70-yinian-readers.rules $(DESTDIR)$(SYSCONFDIR)/modprobe.d/yinian-blacklist-nfc.conf
-	rm -f $(DESTDIR)$(UNITDIR)/yiniand.service
+	rm -f $(DESTDIR)$(UNITDIR)/yiniand.service $(DESTDIR)$(SYSUSERSDIR)/yinian.conf
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/yinian
 
 clean:
@@ -171,8 +179,12 @@ help:
 	@echo 'make check      install missing Debian packages, build, run every test'
 	@echo 'make asan       the tests under AddressSanitizer and UBSan'
 	@echo 'make demo       run the main job on the built-in emulated card'
-	@echo 'make bench      print the benchmark table'
+	@echo 'make bench      print the benchmark table (bench-results/, < 10 min)'
+	@echo 'make bench-full the same with more runs'
 	@echo 'make install    install (PREFIX=$(PREFIX), DESTDIR=$(DESTDIR))'
 	@echo 'V=1             show the commands'
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Keep intermediate objects: they are what the next build reuses.
+.SECONDARY:
