@@ -6,12 +6,13 @@
  *
  * - One worker thread per reader object makes every PC/SC call; the
  *   caller hands it a job and waits for the answer until the job's
- *   deadline (the worker aims MARGIN_MS earlier for its own waits).  SCardTransmit, SCardConnect and
- *   SCardDisconnect have no timeout in pcsc-lite (the client blocks in a
- *   read on its socket until pcscd answers, and pcscd waits for the
- *   driver), and SCardCancel interrupts only SCardGetStatusChange and
- *   itself needs an answer from pcscd; so a call that hangs is left to the
- *   worker ("abandoned"), and the caller gets YN_ETIMEOUT on time.  The job
+ *   deadline (the worker aims MARGIN_MS earlier for its own waits).
+ *   SCardTransmit, SCardConnect and SCardDisconnect have no timeout in
+ *   pcsc-lite (the client blocks in a read on its socket until pcscd
+ *   answers, and pcscd waits for the driver), and SCardCancel interrupts
+ *   only SCardGetStatusChange and itself needs an answer from pcscd; so a
+ *   call that hangs is left to the worker ("abandoned"), and the caller
+ *   gets YN_ETIMEOUT on time.  The job
  *   owns copies of its command and response, so an abandoned job never
  *   writes into the caller's memory.  When an abandoned job ends, the
  *   worker drops the card (with a reset if it still answers: it may be
@@ -26,9 +27,9 @@
  *   YN_ENOSERVICE if pcscd did not come back in time.
  * - wait_card follows readers coming and going (the PnP notification
  *   pseudo-reader): a named reader is used as soon as it appears; "pcsc:"
- *   takes the first reader listed and keeps it while it is there.  A reader that
- *   leaves during the wait is waited for again; YN_ENOREADER if it is
- *   absent at the deadline.
+ *   takes the first reader listed and keeps it while it is there.  A
+ *   reader that leaves during the wait is waited for again; YN_ENOREADER
+ *   if it is absent at the deadline.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -307,8 +308,8 @@ static int read_uid(struct pcsc_worker *w, uint64_t deadline)
 		memcpy(w->info.uid, w->resp, n - 2);
 		w->info.uid_len = n - 2;
 	} else {
-		yn_warn("pcsc: reader '%s' did not return a UID to GET DATA (%zu bytes)", w->name,
-			n);
+		yn_debug("pcsc: reader '%s' did not return a UID to GET DATA (%zu bytes)", w->name,
+			 n);
 	}
 	return 0;
 }
@@ -333,7 +334,31 @@ static int connect_card(struct pcsc_worker *w, uint64_t deadline)
 		return r;
 	}
 	w->info.atr_len = atr_len;
-	if ((r = read_uid(w, deadline)) != 0) {
+	r = read_uid(w, deadline);
+	if (r == 0 && w->info.uid_len == 0) {
+		/* Something answered, but not with a UID: either a reader
+		 * that does not know GET DATA, or a card pcscd never powered
+		 * (with vpcd, a card put down within one presence poll of the
+		 * last one's leaving: pcscd saw no change).  A warm reset
+		 * powers it; it cannot fail here, something is there. */
+		rv = SCardReconnect(w->card, SCARD_SHARE_EXCLUSIVE,
+				    SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_RESET_CARD, &proto);
+		if (rv == SCARD_S_SUCCESS) {
+			w->proto = proto;
+			atr_len = sizeof(w->info.atr);
+			rlen = sizeof(rname);
+			if (SCardStatus(w->card, rname, &rlen, &state, &proto, w->info.atr,
+					&atr_len) == SCARD_S_SUCCESS)
+				w->info.atr_len = atr_len;
+			r = read_uid(w, deadline);
+		} else {
+			r = map(rv, "SCardReconnect");
+		}
+		if (r == 0 && w->info.uid_len == 0)
+			yn_warn("pcsc: reader '%s' does not return the card's UID (GET DATA)",
+				w->name);
+	}
+	if (r != 0) {
 		drop_card(w, SCARD_LEAVE_CARD);
 		return r;
 	}
