@@ -52,6 +52,9 @@
  * before the caller's deadline, so that the answer is back by the
  * deadline; the caller waits for it until the deadline itself. */
 #define MARGIN_MS 10
+/* A wait whose deadline has already passed is a poll: the caller waits up
+ * to this long for the worker's single look. */
+#define POLL_MS 10
 /* Bound for calls that take no deadline (open, release). */
 #define OPEN_MS 3000
 #define RELEASE_MS 1000
@@ -697,7 +700,8 @@ static int timed_wait(struct pcsc_worker *w, uint64_t deadline)
 }
 
 /*
- * Hand a job to the worker and wait for its result until the deadline.  The job's fields other than kind and
+ * Hand a job to the worker and wait for its result until the deadline (a
+ * deadline already passed: POLL_MS, for the worker's single look).  The job's fields other than kind and
  * deadline are set by the caller under mu through fill (may be NULL).
  * Returns the job's result, or YN_ETIMEOUT: either the worker was still
  * busy with an earlier abandoned job, or this one overran (then abandoned).
@@ -710,6 +714,9 @@ static int run_job(struct pcsc_worker *w, enum job_kind kind, uint64_t deadline,
 {
 	uint64_t until = deadline, margin = MARGIN_MS * YN_NS_PER_MS;
 	int r;
+
+	if (yn_deadline_passed(deadline))
+		until = yn_deadline_in_ms(POLL_MS);
 
 	pthread_mutex_lock(&w->mu);
 	while (w->busy) {
