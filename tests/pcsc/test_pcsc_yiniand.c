@@ -70,6 +70,9 @@ static pid_t start_daemon(const char *conf, const char *events)
 		setpgid(0, 0);
 		if (fd < 0)
 			_exit(127);
+		/* Under `make asan`: LeakSanitizer needs ptrace, which yiniand's
+		 * syscall filter refuses; it would turn a clean exit into 1. */
+		setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
 		dup2(fd, 1);
 		close(fd);
 		execl(prog, prog, "--config", conf, (char *)NULL);
