@@ -28,21 +28,21 @@
 #include "base/clock.h"
 #include "tests/lib/testlib.h"
 
-static const char *build_dir(void)
+static __attribute__((unused)) const char *build_dir(void)
 {
 	const char *b = getenv("YN_BUILD");
 
 	return b != NULL ? b : "build";
 }
 
-static const char *vpcd_port(void)
+static __attribute__((unused)) const char *vpcd_port(void)
 {
 	const char *p = getenv("YN_VPCD_PORT");
 
 	return p != NULL ? p : "35963";
 }
 
-static const char *pcsc_reader(void)
+static __attribute__((unused)) const char *pcsc_reader(void)
 {
 	const char *r = getenv("YN_PCSC_READER");
 
@@ -52,7 +52,7 @@ static const char *pcsc_reader(void)
 /* Run a shell command line (printf-style); returns its exit status, or -1
  * if it did not exit normally. */
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
+static __attribute__((unused)) int sh(const char *fmt, ...)
 {
 	char cmd[4096];
 	va_list ap;
@@ -69,9 +69,9 @@ static int sh(const char *fmt, ...)
 
 /* Every process started here, so that a failed test (cmocka leaves the test
  * function at the failed assertion) leaves nothing running: stop_all. */
-static pid_t started[64];
+static __attribute__((unused)) pid_t started[64];
 
-static void track(pid_t pid)
+static __attribute__((unused)) void track(pid_t pid)
 {
 	size_t i;
 
@@ -82,8 +82,18 @@ static void track(pid_t pid)
 		}
 }
 
+/* Forget a tracked process that was reaped elsewhere. */
+static __attribute__((unused)) void untrack(pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(started) / sizeof(started[0]); i++)
+		if (started[i] == pid)
+			started[i] = 0;
+}
+
 /* yn_test_stop for a tracked process: SIGTERM, wait (SIGKILL after 5 s). */
-static int stop(pid_t pid)
+static __attribute__((unused)) int stop(pid_t pid)
 {
 	size_t i;
 
@@ -110,7 +120,7 @@ static __attribute__((unused)) int stop_all(void **state)
 /* Start argv[0] in its own process group with stdout and stderr appended to
  * out and err (NULL: /dev/null).  Returns the PID (stop it with
  * yn_test_stop) or -1. */
-static pid_t spawn_logged(char *const argv[], const char *out, const char *err)
+static __attribute__((unused)) pid_t spawn_logged(char *const argv[], const char *out, const char *err)
 {
 	pid_t pid = fork();
 
@@ -132,7 +142,7 @@ static pid_t spawn_logged(char *const argv[], const char *out, const char *err)
 }
 
 /* The software card in state file `state` on the vpcd reader. */
-static pid_t card_serve(const char *state, const char *log)
+static __attribute__((unused)) pid_t card_serve(const char *state, const char *log)
 {
 	char prog[512], addr[64];
 	char *argv[] = { prog, (char *)"card", (char *)"serve", (char *)"--state", (char *)state,
@@ -145,7 +155,7 @@ static pid_t card_serve(const char *state, const char *log)
 
 /* Take the card away: stop its process; 0 once it is gone (it exits 0 on
  * SIGTERM, or dies of it if it was still starting). */
-static int card_remove(pid_t *pid)
+static __attribute__((unused)) int card_remove(pid_t *pid)
 {
 	int st = stop(*pid);
 
@@ -157,7 +167,7 @@ static int card_remove(pid_t *pid)
 	return WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM ? 0 : -1;
 }
 
-static pid_t daemon_start(const char *config, const char *out, const char *err)
+static __attribute__((unused)) pid_t daemon_start(const char *config, const char *out, const char *err)
 {
 	char prog[512];
 	char *argv[] = { prog, (char *)"--config", (char *)config, (char *)"-v", NULL, NULL };
@@ -197,7 +207,7 @@ struct evc {
 
 /* Connect to the daemon's event socket, retrying for up to ms while the
  * daemon starts.  0 or -1. */
-static int evc_connect(struct evc *c, const char *path, unsigned ms)
+static __attribute__((unused)) int evc_connect(struct evc *c, const char *path, unsigned ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	uint64_t dl = yn_deadline_in_ms(ms);
@@ -220,14 +230,14 @@ static int evc_connect(struct evc *c, const char *path, unsigned ms)
 	return -1;
 }
 
-static void evc_close(struct evc *c)
+static __attribute__((unused)) void evc_close(struct evc *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
 }
 
-static int evc_send(struct evc *c, const char *s)
+static __attribute__((unused)) int evc_send(struct evc *c, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -236,7 +246,7 @@ static int evc_send(struct evc *c, const char *s)
 
 /* The next line from the socket as JSON (caller json_decref), or NULL on
  * timeout, end of stream or a line that is not JSON (reported). */
-static json_t *evc_line(struct evc *c, unsigned ms)
+static __attribute__((unused)) json_t *evc_line(struct evc *c, unsigned ms)
 {
 	uint64_t dl = yn_deadline_in_ms(ms);
 
@@ -272,7 +282,7 @@ static json_t *evc_line(struct evc *c, unsigned ms)
 
 /* The next line of the given type ("decision", "status", "pong"...),
  * skipping others; NULL on timeout. */
-static json_t *evc_expect(struct evc *c, const char *type, unsigned ms)
+static __attribute__((unused)) json_t *evc_expect(struct evc *c, const char *type, unsigned ms)
 {
 	uint64_t dl = yn_deadline_in_ms(ms);
 
@@ -291,7 +301,7 @@ static json_t *evc_expect(struct evc *c, const char *type, unsigned ms)
 }
 
 /* A status request on a connection of its own. */
-static json_t *daemon_status(const char *sock)
+static __attribute__((unused)) json_t *daemon_status(const char *sock)
 {
 	struct evc c;
 	json_t *j = NULL;
@@ -304,7 +314,7 @@ static json_t *daemon_status(const char *sock)
 	return j;
 }
 
-static long long jint(json_t *j, const char *path)
+static __attribute__((unused)) long long jint(json_t *j, const char *path)
 {
 	char key[128];
 	const char *dot;
@@ -322,22 +332,33 @@ static long long jint(json_t *j, const char *path)
 	return (long long)json_integer_value(v);
 }
 
-static const char *jstr(json_t *j, const char *key)
+static __attribute__((unused)) const char *jstr(json_t *j, const char *key)
 {
 	const char *s = json_string_value(json_object_get(j, key));
 
 	return s != NULL ? s : "(none)";
 }
 
+/* One number from a fresh status ("taps", "denylist.sequence"); -1 if the
+ * daemon does not answer or has no such number. */
+static __attribute__((unused)) long long status_int_of(const char *sock, const char *key)
+{
+	json_t *st = daemon_status(sock);
+	long long v = st != NULL ? jint(st, key) : -1;
+
+	json_decref(st);
+	return v;
+}
+
 /* The first reader's state in a status line. */
-static const char *reader_state(json_t *status)
+static __attribute__((unused)) const char *reader_state(json_t *status)
 {
 	return jstr(json_array_get(json_object_get(status, "readers"), 0), "state");
 }
 
 /* Poll the status until the reader reports state (e.g. "waiting" after a
  * card was taken away); 0 or -1 after ms. */
-static int wait_reader_state(const char *sock, const char *state, unsigned ms)
+static __attribute__((unused)) int wait_reader_state(const char *sock, const char *state, unsigned ms)
 {
 	uint64_t dl = yn_deadline_in_ms(ms);
 
@@ -354,7 +375,7 @@ static int wait_reader_state(const char *sock, const char *state, unsigned ms)
 }
 
 /* Whole file into a malloc'd string ("" if missing). */
-static char *slurp(const char *path)
+static __attribute__((unused)) char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char *s;
@@ -372,7 +393,7 @@ static char *slurp(const char *path)
 	return s;
 }
 
-static void write_file(const char *path, const char *text)
+static __attribute__((unused)) void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
 
