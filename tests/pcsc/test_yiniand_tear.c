@@ -342,6 +342,9 @@ static void test_card_pulled_away_at_each_command(void **state)
 		assert_string_equal(jstr(j, "granted"), "");
 		assert_int_equal(jint(j, "subsidy_fen"), 0);
 		assert_false(json_is_null(json_object_get(j, "error")));
+		/* journaled: as an outcome, or (commit answer lost) as the
+		 * intent that the next tap settles */
+		assert_true(jint(j, "journal_seq") > 0);
 		json_decref(j);
 		assert_int_equal(wait_reader_state(sock, "waiting", 5000), 0);
 		after = trips_on_card();
