@@ -205,6 +205,7 @@ static void daemon_up(struct daemon *d, const char *name)
 
 	memset(d, 0, sizeof(*d));
 	d->name = name;
+	settle();
 	path(conf, sizeof(conf), "%s.conf", name);
 	path(d->sock, sizeof(d->sock), "%s.sock", name);
 	path(d->out, sizeof(d->out), "%s.out", name);
@@ -284,9 +285,10 @@ static void test_desk_issues_through_pcsc(void **state)
 	rc = sh("%s issue --reader 'pcsc:%s' --keys %s/keys --holder %s/chen72.json --vouchers 2 "
 		"--timeout 10 >%s/issue-chen72.out 2>&1", Y, pcsc_reader(), dir, dir, dir);
 	assert_int_equal(card_remove(&pid), 0);
-	/* Let pcscd see the reader empty (it polls vpcd every 400 ms) before
-	 * the next test's daemon starts. */
-	yn_sleep_ms(1000);
+	/* A copy as issued, for the real-clock till below. */
+	assert_int_equal(sh("cp -p %s/cards/chen72.card %s/cards/pristine-chen72.card", dir, dir),
+			 0);
+
 	if (rc != 0) {
 		char o[600];
 
@@ -499,20 +501,29 @@ static void expect_tap(struct daemon *d, const char *card, const char *verdict, 
 static void test_gate_denylist_swap_on_sighup(void **state)
 {
 	struct daemon d;
-	char dl[600], pol[600], tmp[700];
+	char dl[600], pol[600], tmp[700], ns[600];
 	json_t *st;
 	char *log;
+	int nfd;
 
 	(void)state;
 	path(dl, sizeof(dl), "denylist-swap.bin");
 	path(pol, sizeof(pol), "nopassback.ini");
+	/* Readiness as systemd (Type=notify) would see it. */
+	path(ns, sizeof(ns), "notify.sock");
+	nfd = notify_open(ns);
+	assert_true(nfd >= 0);
 	daemon_up(&d, "swap");
+	unsetenv("NOTIFY_SOCKET");
+	assert_int_equal(notify_expect(nfd, "READY=1", 3000), 0);
 	expect_tap(&d, "chen72", "grant", "ok");
 
 	/* List 2 adds chen72: the next tap is refused, others unaffected. */
 	assert_int_equal(denylist(dl, "keys", 2, "10005 10001"), 0);
 	assert_int_equal(sh("cp %s %s.2", dl, dl), 0);
 	reload(&d);
+	assert_int_equal(notify_expect(nfd, "RELOADING=1", 3000), 0);
+	assert_int_equal(notify_expect(nfd, "READY=1", 3000), 0);
 	assert_int_equal(status_int(&d, "denylist.sequence"), 2);
 	assert_int_equal(status_int(&d, "denylist.entries"), 2);
 	assert_int_equal(status_int(&d, "denylist.reloads_ok"), 1);
@@ -574,6 +585,8 @@ static void test_gate_denylist_swap_on_sighup(void **state)
 	assert_int_equal(status_int(&d, "taps"), 8);
 	assert_int_equal(status_int(&d, "denials_by_reason.denylisted"), 4);
 	daemon_down(&d);
+	assert_int_equal(notify_expect(nfd, "STOPPING=1", 1000), 0);
+	close(nfd);
 }
 
 /* The canteen daemon on the real clock with the all-week lunch policy. */
@@ -672,6 +685,33 @@ static void test_canteen_default_policy_tap_cli(void **state)
 	assert_int_equal(sh("%s journal verify %s/journal-till >/dev/null", Y, dir), 0);
 }
 
+/* The till with the built-in policy (weekday lunch) as a daemon on the real
+ * clock: whatever the time, its decision is the policy's for that time. */
+static void test_canteen_daemon_default_policy_real_clock(void **state)
+{
+	struct daemon d;
+	json_t *j;
+	const char *reason;
+
+	(void)state;
+	daemon_up(&d, "till");
+	j = tap(&d, "pristine-chen72");
+	reason = jstr(j, "reason");
+	if (strcmp(reason, "ok") == 0) {
+		EXPECT(j, "grant", "ok");
+		assert_int_equal(jint(j, "subsidy_fen"), 1200);
+	} else {
+		assert_string_equal(jstr(j, "verdict"), "deny");
+		assert_true(strcmp(reason, "not_workday") == 0 ||
+			    strcmp(reason, "outside_lunch") == 0);
+	}
+	assert_int_equal(sh("%s policy try --json --role canteen --now %s --birth 1954-05-01 "
+			    "--categories dibao --district 1 --valid 2026-01-01..2031-12-31 | "
+			    "grep -q '\"reason\": \"%s\"'", Y, jstr(j, "time"), reason), 0);
+	json_decref(j);
+	daemon_down(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -680,6 +720,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_gate_denylist_swap_on_sighup, stop_all),
 		cmocka_unit_test_teardown(test_canteen_daemon_demo_cards, stop_all),
 		cmocka_unit_test_teardown(test_canteen_default_policy_tap_cli, stop_all),
+		cmocka_unit_test_teardown(test_canteen_daemon_default_policy_real_clock, stop_all),
 	};
 
 	return cmocka_run_group_tests_name("yiniand daemon through pcscd", tests, setup, teardown);

@@ -268,6 +268,7 @@ struct daemon {
 static void daemon_up(struct daemon *d, unsigned budget_ms)
 {
 	write_config(budget_ms);
+	settle();
 	unlink(sock);
 	d->pid = daemon_start(conf, NULL, dlog);
 	assert_true(d->pid > 0);
