@@ -211,5 +211,19 @@ grep -q "role gate" <("$YD" --config "$T/yiniand.conf" --check-config 2>/dev/nul
 grep -q "role canteen" <("$YD" --config "$T/yiniand-canteen.conf" --check-config 2>/dev/null) ||
 	bad "docs/examples/yiniand-canteen.conf" "is not a canteen"
 
+# ---- a hook that cannot be run: the tap stands, the log says why -----------
+sed "s|^json_stdout = no$|json_stdout = yes\nhook = $T/no-such-hook|" "$T/gate.conf" >"$T/gate-hook.conf"
+timeout 20 "$YD" --config "$T/gate-hook.conf" --once >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 3 ]; then
+	bad "--once with a missing hook" "exit $rc: $(head -c 600 "$T/err")"
+elif ! grep -q '"type":"decision"' "$T/out"; then
+	bad "--once with a missing hook" "no decision line on stdout"
+elif ! grep -qF "hook $T/no-such-hook: cannot run: No such file or directory" "$T/err"; then
+	bad "--once with a missing hook" "log does not say why: $(head -c 600 "$T/err")"
+else
+	ok "--once with a missing hook: decided, and the log names the hook and the error"
+fi
+
 echo "yiniand start-up: $pass passed, $fail failed"
 [ $fail -eq 0 ]
