@@ -245,7 +245,7 @@ static void accept_clients(struct yn_emitter *e)
 
 static void answer(struct yn_emitter *e, struct client *c, const char *req)
 {
-	char buf[4096];
+	char buf[8192];	/* a status line: up to 32 reasons, 4 reader URIs, a reload error */
 	size_t len = 0;
 
 	if (strcmp(req, "status") == 0) {
