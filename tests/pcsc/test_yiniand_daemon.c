@@ -565,12 +565,29 @@ static void test_gate_denylist_swap_on_sighup(void **state)
 	snprintf(tmp, sizeof(tmp), "%s.good", pol);
 	assert_int_equal(sh("cp %s %s && sed -i 's/^min_age = 60$/min_age = sixty/' %s", pol, tmp,
 			    pol), 0);
-	assert_int_equal(sh("cp %s.2 %s", dl, dl), 0);	/* the list in force */
+	/* ... and with it a forged list: the status gives both reasons. */
+	assert_int_equal(denylist(dl, "otherkeys", 4, "10005"), 0);
 	reload(&d);
 	assert_int_equal(status_int(&d, "denylist.reloads_refused"), 4);
+	assert_int_equal(status_int(&d, "denylist.sequence"), 2);
 	st = daemon_status(d.sock);
 	assert_non_null(strstr(jstr(json_object_get(st, "denylist"), "last_reload_error"),
+			       "not trusted here; policy "));
+	assert_non_null(strstr(jstr(json_object_get(st, "denylist"), "last_reload_error"),
 			       "nopassback.ini: line"));
+	/* The status carries the whole reason, as the log gives it. */
+	{
+		static const char tag[] = "reload refused, previous kept in force: ";
+		char *l = slurp(d.err), *p = l, *last = NULL;
+
+		while ((p = strstr(p, tag)) != NULL)
+			last = p += sizeof(tag) - 1;
+		assert_non_null(last);
+		last[strcspn(last, "\n")] = '\0';
+		assert_string_equal(jstr(json_object_get(st, "denylist"), "last_reload_error"),
+				    last);
+		free(l);
+	}
 	json_decref(st);
 	expect_tap(&d, "leung61hk", "grant", "ok");	/* old policy: no passback */
 
