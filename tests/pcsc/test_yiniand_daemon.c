@@ -5,6 +5,10 @@
  * set-up made with the CLI as scripts/demo does (keys generate, card new,
  * issue with holder JSON, denylist build).  Run under scripts/pcsc-rig.
  *
+ * Also: two readers served by one daemon at once, SIGHUP reloads (list and
+ * policy, good and bad), readiness via sd_notify (NOTIFY_SOCKET), the hook's
+ * environment, stdout and a second socket client carrying the same lines.
+ *
  * Taking a card away = stopping its `yinian card serve`; pcscd notices in
  * about 0.4 s, and the test waits for the daemon's status to say the reader
  * is "waiting" again before it presents the next card.
@@ -178,6 +182,13 @@ static int setup(void **state)
 	       "allday.ini", "denylist.bin");
 	config("till", "TILL-FT", "canteen", "district = futian\nprice_fen = 1200", "",
 	       "denylist.bin");
+	/* A gate with two readers: the second is the rig's other vpcd reader. */
+	config("pair", "GATE-L3-30", "gate", "line = 3\nstation = 30\nkind = entry", "",
+	       "denylist.bin");
+	path(p, sizeof(p), "pair.conf");
+	if (sh("sed -i 's/^reader = pcsc:Virtual PCD 00 00$/&\\nreader = pcsc:Virtual PCD 00 01/' %s "
+	       "&& grep -c '^reader = ' %s | grep -qx 2", p, p) != 0)
+		return -1;
 	return 0;
 }
 
@@ -729,12 +740,81 @@ static void test_canteen_daemon_default_policy_real_clock(void **state)
 	daemon_down(&d);
 }
 
+/* One daemon, two readers (one thread each): cards on both at once are
+ * decided independently, each event names its reader, the status lists
+ * both readers. */
+static void test_gate_two_readers_at_once(void **state)
+{
+	struct daemon d;
+	char a[600], b[600], log[600];
+	pid_t ca, cb;
+	json_t *j1, *j2, *st, *rd;
+	const char *r1, *r2;
+	uint64_t dl;
+
+	(void)state;
+	daemon_up(&d, "pair");
+	path(a, sizeof(a), "cards/leung61hk.card");
+	path(b, sizeof(b), "cards/li_expired.card");
+	path(log, sizeof(log), "card-pair.log");
+	ca = card_serve_on(a, log, (unsigned)atoi(vpcd_port()));
+	cb = card_serve_on(b, log, (unsigned)atoi(vpcd_port()) + 1);
+	j1 = evc_expect(&d.ev, "decision", 8000);
+	j2 = evc_expect(&d.ev, "decision", 8000);
+	if (j1 == NULL || j2 == NULL)
+		fail_msg("two readers: decisions missing; log:\n%s", slurp(d.err));
+	if (jint(j1, "serial") == 10004) {	/* whichever came first */
+		json_t *t = j1;
+
+		j1 = j2;
+		j2 = t;
+	}
+	EXPECT(j1, "grant", "ok");
+	assert_int_equal(jint(j1, "serial"), 10002);
+	EXPECT(j2, "deny", "expired");
+	assert_int_equal(jint(j2, "serial"), 10004);
+	r1 = jstr(j1, "reader");
+	r2 = jstr(j2, "reader");
+	assert_string_equal(r1, "pcsc:Virtual PCD 00 00");
+	assert_string_equal(r2, "pcsc:Virtual PCD 00 01");
+	assert_int_not_equal(jint(j1, "journal_seq"), jint(j2, "journal_seq"));
+	st = daemon_status(d.sock);
+	assert_non_null(st);
+	rd = json_object_get(st, "readers");
+	assert_int_equal(json_array_size(rd), 2);
+	assert_string_equal(jstr(json_array_get(rd, 1), "uri"), "pcsc:Virtual PCD 00 01");
+	assert_int_equal(jint(st, "taps"), 2);
+	json_decref(st);
+	json_decref(j1);
+	json_decref(j2);
+	assert_int_equal(card_remove(&ca), 0);
+	assert_int_equal(card_remove(&cb), 0);
+	/* Both readers wait for the next card again. */
+	dl = yn_deadline_in_ms(5000);
+	for (;;) {
+		st = daemon_status(d.sock);
+		rd = json_object_get(st, "readers");
+		if (strcmp(jstr(json_array_get(rd, 0), "state"), "waiting") == 0 &&
+		    strcmp(jstr(json_array_get(rd, 1), "state"), "waiting") == 0) {
+			json_decref(st);
+			break;
+		}
+		json_decref(st);
+		if (yn_deadline_passed(dl))
+			fail_msg("readers do not wait again after the cards left");
+		yn_sleep_ms(50);
+	}
+	daemon_down(&d);
+	assert_int_equal(sh("%s journal verify %s/journal-pair >/dev/null", Y, dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_desk_issues_through_pcsc, stop_all),
 		cmocka_unit_test_teardown(test_gate_daemon_demo_cards, stop_all),
 		cmocka_unit_test_teardown(test_gate_denylist_swap_on_sighup, stop_all),
+		cmocka_unit_test_teardown(test_gate_two_readers_at_once, stop_all),
 		cmocka_unit_test_teardown(test_canteen_daemon_demo_cards, stop_all),
 		cmocka_unit_test_teardown(test_canteen_default_policy_tap_cli, stop_all),
 		cmocka_unit_test_teardown(test_canteen_daemon_default_policy_real_clock, stop_all),

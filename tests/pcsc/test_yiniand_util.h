@@ -141,16 +141,23 @@ static __attribute__((unused)) pid_t spawn_logged(char *const argv[], const char
 	return pid;
 }
 
-/* The software card in state file `state` on the vpcd reader. */
-static __attribute__((unused)) pid_t card_serve(const char *state, const char *log)
+/* The software card in state file `state` on the vpcd reader at port
+ * (0: the rig's first reader, "Virtual PCD 00 00"; +1 is "... 00 01"). */
+static __attribute__((unused)) pid_t card_serve_on(const char *state, const char *log,
+						   unsigned port)
 {
 	char prog[512], addr[64];
 	char *argv[] = { prog, (char *)"card", (char *)"serve", (char *)"--state", (char *)state,
 			 (char *)"--vpcd", addr, NULL };
 
 	snprintf(prog, sizeof(prog), "%s/yinian", build_dir());
-	snprintf(addr, sizeof(addr), "127.0.0.1:%s", vpcd_port());
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", port ? port : (unsigned)atoi(vpcd_port()));
 	return spawn_logged(argv, log, log);
+}
+
+static __attribute__((unused)) pid_t card_serve(const char *state, const char *log)
+{
+	return card_serve_on(state, log, 0);
 }
 
 /* Take the card away: stop its process; 0 once it is gone (it exits 0 on
