@@ -130,6 +130,17 @@ static int install_seccomp(void)
 	return 0;
 }
 
+/* Sleep up to ms, waking early when a stop is requested. */
+static void nap(uint32_t ms)
+{
+	while (ms > 0 && !stop_requested && !atomic_load(&fatal_error)) {
+		uint32_t step = ms < 100 ? ms : 100;
+
+		yn_sleep_ms(step);
+		ms -= step;
+	}
+}
+
 static void *reader_main(void *arg)
 {
 	struct reader_thread *rt = arg;
@@ -148,7 +159,7 @@ static void *reader_main(void *arg)
 				yn_metrics_reader_state(rt->metrics, rt->idx, rt->uri, "unavailable");
 				yn_warn("reader %s: %s; retrying in %u ms", rt->uri, yn_strerror(e),
 					backoff);
-				yn_sleep_ms(backoff);
+				nap(backoff);
 				backoff = backoff < 5000 ? backoff * 2 : 5000;
 				continue;
 			}
@@ -174,7 +185,7 @@ static void *reader_main(void *arg)
 				yn_reader_close(rd);
 				rd = NULL;
 			}
-			yn_sleep_ms(backoff);
+			nap(backoff);
 			continue;
 		}
 		t0 = yn_now_ns();
