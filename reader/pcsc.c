@@ -539,14 +539,17 @@ static int do_transmit(struct pcsc_worker *w, uint64_t deadline)
 	rv = SCardTransmit(w->card, pci, w->cmd, (DWORD)w->cmd_len, NULL, w->resp, &n);
 	if (rv != SCARD_S_SUCCESS || n < 2 || n > w->resp_cap) {
 		if (rv != SCARD_S_SUCCESS) {
-			e = map(rv, "SCardTransmit");
+			e = classify_failure(w, map(rv, "SCardTransmit"));
+		} else if (n == 0) {
+			/* Nothing came back, not even a status word: vpcd
+			 * reports so, with success, a card that left during the
+			 * exchange. */
+			yn_debug("pcsc: empty response: the card left during the exchange");
+			e = YN_ECARDGONE;
 		} else {
-			/* vpcd answers so when the card's connection drops
-			 * during the exchange: ask whether the card is there. */
 			yn_warn("pcsc: response of %lu bytes has no status word", (unsigned long)n);
-			e = YN_EPROTO;
+			e = classify_failure(w, YN_EPROTO);
 		}
-		e = classify_failure(w, e);
 		/* For the exchange in progress, a reader that left is a card
 		 * that left (wait_card then reports the reader missing). */
 		if (e == YN_ENOREADER)

@@ -668,8 +668,8 @@ int yn_tap_run(struct yn_tap_ctx *c, uint64_t t0_ns, int64_t now_utc, struct yn_
 				yn_strerror(e));
 		} else {
 			rc = journal(&p, YN_JKIND_OUTCOME, YN_JDEC_TAP_AGAIN, intent, &seq);
+			o->journal_seq = seq;
 		}
-		o->journal_seq = seq;
 		goto out;
 	}
 	o->verdict = YN_VERDICT_GRANT;
