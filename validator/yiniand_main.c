@@ -179,13 +179,18 @@ static void *reader_main(void *arg)
 		if (e != 0) {
 			yn_warn("reader %s: %s", rt->uri, yn_strerror(e));
 			yn_metrics_reader_state(rt->metrics, rt->idx, rt->uri, "error");
-			if (e == YN_ENOSERVICE || e == YN_ENOREADER || e == YN_EREADER) {
+			/* The backends recover from a restarted pcscd or a reader
+			 * that comes back by themselves (within the next wait):
+			 * only a broken reader is closed and opened again. */
+			if (e == YN_EREADER) {
 				yn_tap_ctx_free(&ctx);
 				have_ctx = 0;
 				yn_reader_close(rd);
 				rd = NULL;
+				nap(backoff);
+			} else {
+				nap(100);
 			}
-			nap(backoff);
 			continue;
 		}
 		t0 = yn_now_ns();
