@@ -8,6 +8,7 @@
 
 static const struct yn_reader_ops *const backends[] = {
 	&yn_reader_pcsc_ops,
+	&yn_reader_emu_ops,
 };
 
 int yn_reader_uri_split(const char *uri, char *scheme, size_t scheme_cap, const char **arg)

@@ -9,5 +9,6 @@
 
 int yn_cmd_reader(int argc, char **argv);
 int yn_cmd_selftest(int argc, char **argv);
+int yn_cmd_card(int argc, char **argv);
 
 #endif

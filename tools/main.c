@@ -18,6 +18,7 @@ struct subcmd {
 static const struct subcmd subcmds[] = {
 	{ "reader", yn_cmd_reader, "list readers, probe a card, send raw APDUs" },
 	{ "selftest", yn_cmd_selftest, "run the cryptographic known-answer tests" },
+	{ "card", yn_cmd_card, "make and serve software DESFire EV2 cards" },
 };
 
 static void usage(FILE *f)

@@ -20,13 +20,30 @@
 struct yn_emu;
 
 /* A factory-blank card in memory: no applications, PICC master key AES
- * all zeros, key version 0.  uid_len is 7 (or 4/10). */
+ * all zeros, key version 0, PICC key settings 0x0F.  uid_len is 7 (or
+ * 4/10; YN_EINVAL otherwise).  Its originality signature (ReadSig) is made
+ * with the built-in test CA (yn_emu_test_ca_pub).  The card starts
+ * unpowered: call yn_emu_power_on before yn_emu_transmit. */
 int yn_emu_new_blank(const uint8_t *uid, size_t uid_len, struct yn_emu **out);
-/* Create a factory-blank state file (YN_EEXIST if it exists). */
+/* Create a factory-blank state file, mode 0600 (YN_EEXIST if the path
+ * exists; nothing is left behind on failure). */
 int yn_emu_create_file(const char *path, const uint8_t *uid, size_t uid_len);
-/* Load a card from its state file; later changes are saved there. */
+/* The same, with the ReadSig signature made by the P-256 private key at
+ * sig_key_uri (crypto.h key URI) instead of the test CA; NULL = test CA. */
+int yn_emu_create_file_signed(const char *path, const uint8_t *uid, size_t uid_len,
+			      const char *sig_key_uri);
+/* Load a card from its state file; later changes are saved there.  A file
+ * that fails any check (magic, version, checksum, structure) is refused
+ * with YN_ECORRUPT (YN_ENOENT if missing, YN_EIO on a read error), with the
+ * reason logged.  The loaded card starts unpowered. */
 int yn_emu_load(const char *path, struct yn_emu **out);
+/* Free the card (NULL allowed); key material is erased. */
 void yn_emu_free(struct yn_emu *card);
+
+/* ReadSig (0x3C) returns ECDSA P-256 over SHA-256(UID) as r || s (64
+ * bytes), not NXP's secp224r1 (docs/emulator.md).  This is the public key
+ * of the built-in test CA, uncompressed (04 || X || Y). */
+extern const uint8_t yn_emu_test_ca_pub[65];
 
 /* Power and reset: both end the authenticated session and discard any
  * uncommitted transaction, as on a real card. */
@@ -45,8 +62,11 @@ void yn_emu_iso14443a(const struct yn_emu *card, uint16_t *atqa, uint8_t *sak, u
 
 /* One command APDU in, one response APDU (data + SW1 SW2) out.
  * Returns 0, or YN_ECARDGONE when the card lost power during this command
- * (tearing, below): then there is no response, and the card's persistent
- * state is what a real card would hold after that power cut. */
+ * (tearing, below) or is not powered: then there is no response, and the
+ * card's persistent state is what a real card would hold after that power
+ * cut.  YN_ENOSPC if resp_cap cannot hold the answer; YN_EIO if the state
+ * file could not be saved (the change stays in memory).  *resp_len is 0
+ * after a failure. */
 int yn_emu_transmit(struct yn_emu *card, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 		    size_t resp_cap, size_t *resp_len);
 
