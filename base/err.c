@@ -28,6 +28,7 @@ static const struct errdesc errs[] = {
 	{ YN_ECANCELLED, "ECANCELLED", "operation cancelled" },
 	{ YN_EUSAGE, "EUSAGE", "invalid command line" },
 	{ YN_ECONFIG, "ECONFIG", "invalid configuration" },
+	{ YN_EVERSION, "EVERSION", "unknown format version (written by newer software?)" },
 
 	{ YN_ENOSERVICE, "ENOSERVICE", "smart card service not running (is pcscd started?)" },
 	{ YN_ENOREADER, "ENOREADER", "reader not found (check the cable and the reader name)" },

@@ -31,6 +31,7 @@ enum {
 	YN_ECANCELLED = -16,    /* cancelled by request or signal */
 	YN_EUSAGE = -17,        /* bad command line */
 	YN_ECONFIG = -18,       /* configuration file invalid */
+	YN_EVERSION = -19,      /* data in a format version this software does not know */
 
 	/* readers */
 	YN_ENOSERVICE = -30,    /* the reader service (pcscd) is not running */

@@ -10,5 +10,6 @@
 int yn_cmd_reader(int argc, char **argv);
 int yn_cmd_selftest(int argc, char **argv);
 int yn_cmd_card(int argc, char **argv);
+int yn_cmd_keys(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const struct subcmd subcmds[] = {
 	{ "reader", yn_cmd_reader, "list readers, probe a card, send raw APDUs" },
 	{ "selftest", yn_cmd_selftest, "run the cryptographic known-answer tests" },
 	{ "card", yn_cmd_card, "make and serve software DESFire EV2 cards" },
+	{ "keys", yn_cmd_keys, "generate a key set, export a role's keys, check a key directory" },
 };
 
 static void usage(FILE *f)
