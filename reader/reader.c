@@ -8,6 +8,7 @@
 
 static const struct yn_reader_ops *const backends[] = {
 	&yn_reader_pcsc_ops,
+	&yn_reader_nfc_ops,
 	&yn_reader_emu_ops,
 };
 

@@ -86,6 +86,7 @@ int yn_reader_uri_split(const char *uri, char *scheme, size_t scheme_cap, const 
 
 /* The backends (each in its own file). */
 extern const struct yn_reader_ops yn_reader_pcsc_ops;
+extern const struct yn_reader_ops yn_reader_nfc_ops;
 extern const struct yn_reader_ops yn_reader_emu_ops;
 
 #endif

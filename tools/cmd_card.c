@@ -11,6 +11,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "card/emu/emu.h"
+#include "card/emu/pn532_emu.h"
 #include "card/emu/vpcd.h"
 #include "tools/cmds.h"
 
@@ -18,7 +19,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: yinian card new --uid HEX --out FILE [--sig-key KEY]\n"
-		"       yinian card serve --state FILE [--vpcd HOST:PORT]\n"
+		"       yinian card serve --state FILE [--vpcd HOST:PORT | --pn532 PATH]\n"
 		"\n"
 		"A software MIFARE DESFire EV2 card, kept in a state file, for tests, demos\n"
 		"and benchmarks.  It speaks the native DESFire commands (ISO 7816-4 wrapped),\n"
@@ -44,6 +45,10 @@ static void usage(FILE *f)
 		"       \"Virtual PCD 00 01\" (port 35964).\n"
 		"  -s, --state FILE     the card's state file (from 'yinian card new')\n"
 		"  -v, --vpcd HOST:PORT where vpcd listens (default 127.0.0.1:35963)\n"
+		"  -p, --pn532 PATH     instead of vpcd, behind an emulated PN532 on a\n"
+		"                       pseudo-terminal linked at PATH, for libnfc's\n"
+		"                       pn532_uart driver (reader nfc:pn532_uart:PATH,\n"
+		"                       docs/pn532-emulator.md), until SIGTERM/SIGINT\n"
 		"\n"
 		"  -h, --help           this text\n"
 		"\n"
@@ -105,7 +110,19 @@ static int serve_vpcd(struct yn_emu *card, const char *addr)
 	return 0;
 }
 
-static int card_serve(const char *state, const char *vpcd)
+/* Serve a loaded card behind the emulated PN532 (card/emu/pn532_emu.h). */
+static int serve_pn532(struct yn_emu *card, const char *path)
+{
+	int e;
+
+	if ((e = yn_pn532_serve_emu(card, path, &stop_flag)) != 0) {
+		fprintf(stderr, "yinian card serve: --pn532 %s: %s\n", path, yn_strerror(e));
+		return 1;
+	}
+	return 0;
+}
+
+static int card_serve(const char *state, const char *vpcd, const char *pn532)
 {
 	struct sigaction sa;
 	struct yn_emu *card = NULL;
@@ -124,7 +141,7 @@ static int card_serve(const char *state, const char *vpcd)
 		return 1;
 	}
 	yn_info("card serve: card %s loaded", state);
-	rc = serve_vpcd(card, vpcd);
+	rc = pn532 != NULL ? serve_pn532(card, pn532) : serve_vpcd(card, vpcd);
 	yn_emu_free(card);
 	return rc;
 }
@@ -137,10 +154,12 @@ int yn_cmd_card(int argc, char **argv)
 		{ "sig-key", required_argument, NULL, 'k' },
 		{ "state", required_argument, NULL, 's' },
 		{ "vpcd", required_argument, NULL, 'v' },
+		{ "pn532", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *uid = NULL, *out = NULL, *sig_key = NULL, *state = NULL, *vpcd = NULL;
+	const char *pn532 = NULL;
 	const char *verb;
 	int c;
 
@@ -152,13 +171,14 @@ int yn_cmd_card(int argc, char **argv)
 	argc--;
 	argv++;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "u:o:k:s:v:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:o:k:s:v:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u': uid = optarg; break;
 		case 'o': out = optarg; break;
 		case 'k': sig_key = optarg; break;
 		case 's': state = optarg; break;
 		case 'v': vpcd = optarg; break;
+		case 'p': pn532 = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -168,7 +188,7 @@ int yn_cmd_card(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(verb, "new") == 0) {
-		if (uid == NULL || out == NULL || state != NULL || vpcd != NULL) {
+		if (uid == NULL || out == NULL || state != NULL || vpcd != NULL || pn532 != NULL) {
 			fprintf(stderr, "yinian card new: needs --uid and --out (see --help)\n");
 			return 2;
 		}
@@ -179,7 +199,11 @@ int yn_cmd_card(int argc, char **argv)
 			fprintf(stderr, "yinian card serve: needs --state (see --help)\n");
 			return 2;
 		}
-		return card_serve(state, vpcd != NULL ? vpcd : "127.0.0.1:35963");
+		if (vpcd != NULL && pn532 != NULL) {
+			fprintf(stderr, "yinian card serve: --vpcd or --pn532, not both\n");
+			return 2;
+		}
+		return card_serve(state, vpcd != NULL ? vpcd : "127.0.0.1:35963", pn532);
 	}
 	fprintf(stderr, "yinian card: unknown action '%s' (new or serve)\n", verb);
 	return 2;

@@ -100,4 +100,131 @@ static EMU_UNUSED void set_rng_hex(struct yn_emu *c, const char *hex)
 	yn_emu_set_test_rng(c, b, n);
 }
 
+
+/* A minimal independent PCD for the tests: EV2 authentication and secure
+ * messaging built from the crypto primitives (desfire.md §4-§5). */
+#define M_PLAIN 0
+#define M_MAC 1
+#define M_FULL 3
+
+struct tsess {
+	uint8_t enc[16], mac[16], ti[4];
+	uint16_t ctr;
+};
+
+/* Send a raw native command (data only, no ISO wrapping) and collect the
+ * whole answer across 91 AF frames (except after the first frame of an
+ * authentication); returns the final status byte. */
+static EMU_UNUSED uint8_t native_x(struct yn_emu *c, uint8_t cmd, const uint8_t *d, size_t n,
+				   uint8_t *out, size_t cap, size_t *out_len)
+{
+	uint8_t apdu[300], resp[300];
+	size_t rn, total = 0;
+
+	assert_true(n <= 255);
+	apdu[0] = 0x90;
+	apdu[1] = cmd;
+	apdu[2] = apdu[3] = 0;
+	if (n > 0) {
+		apdu[4] = (uint8_t)n;
+		memcpy(apdu + 5, d, n);
+		apdu[5 + n] = 0;
+		rn = xfer_bin(c, apdu, n + 6, resp, sizeof(resp));
+	} else {
+		apdu[4] = 0;
+		rn = xfer_bin(c, apdu, 5, resp, sizeof(resp));
+	}
+	for (;;) {
+		assert_int_equal(resp[rn - 2], 0x91);
+		assert_true(total + rn - 2 <= cap);
+		memcpy(out + total, resp, rn - 2);
+		total += rn - 2;
+		/* 91 AF after an authentication frame asks for the next
+		 * authentication frame, not for more answer */
+		if (resp[rn - 1] != 0xAF || cmd == 0x71 || cmd == 0x77 || cmd == 0xAA)
+			break;
+		rn = xfer(c, "90AF000000", resp, sizeof(resp));
+	}
+	*out_len = total;
+	return resp[rn - 1];
+}
+
+static EMU_UNUSED void auth_ev2(struct yn_emu *c, uint8_t keyno, const uint8_t key[16],
+				struct tsess *s)
+{
+	uint8_t cmd[3] = { 0x71, keyno, 0x00 }, r[64], iv[16] = { 0 }, rndb[16], rnda[16];
+	uint8_t buf[33], plain[32];
+	struct yn_ev2_keys k;
+	size_t n, i;
+
+	for (i = 0; i < 16; i++)
+		rnda[i] = (uint8_t)(0xA0 + i);
+	assert_int_equal(native_x(c, 0x71, cmd + 1, 2, r, sizeof(r), &n), 0xAF);
+	assert_int_equal(n, 16);
+	assert_int_equal(yn_aes128_cbc_decrypt(key, iv, r, rndb, 16), 0);
+	memcpy(plain, rnda, 16);
+	yn_desfire_rotl1(rndb, plain + 16);
+	memset(iv, 0, 16);
+	assert_int_equal(yn_aes128_cbc_encrypt(key, iv, plain, buf, 32), 0);
+	assert_int_equal(native_x(c, 0xAF, buf, 32, r, sizeof(r), &n), 0x00);
+	assert_int_equal(n, 32);
+	memset(iv, 0, 16);
+	assert_int_equal(yn_aes128_cbc_decrypt(key, iv, r, plain, 32), 0);
+	yn_desfire_rotl1(rnda, buf);
+	assert_memory_equal(plain + 4, buf, 16);
+	assert_int_equal(yn_ev2_session_keys(key, rnda, rndb, &k), 0);
+	memcpy(s->enc, k.enc, 16);
+	memcpy(s->mac, k.mac, 16);
+	memcpy(s->ti, plain, 4);
+	s->ctr = 0;
+}
+
+/* One EV2 command: hdr stays plain, data is protected as mode says; the
+ * answer's MAC is checked and Full data decrypted into out. */
+static EMU_UNUSED uint8_t ev2_x(struct yn_emu *c, struct tsess *s, uint8_t cmd, const uint8_t *hdr,
+				size_t hl, const uint8_t *data, size_t dl, int mode, uint8_t *out,
+				size_t cap, size_t *out_len)
+{
+	uint8_t body[300], iv[16], resp[1024], mac[8];
+	size_t bl = 0, n = 0, rl;
+	uint8_t st;
+
+	memcpy(body, hdr, hl);
+	bl = hl;
+	if (mode == M_FULL && dl > 0) {
+		assert_int_equal(yn_ev2_iv_cmd(s->enc, s->ti, s->ctr, iv), 0);
+		assert_int_equal(yn_ev2_encrypt(s->enc, iv, data, dl, body + hl, sizeof(body) - hl, &n), 0);
+	} else if (dl > 0) {
+		memcpy(body + hl, data, dl);
+		n = dl;
+	}
+	bl += n;
+	if (mode != M_PLAIN) {
+		assert_int_equal(yn_ev2_mac_cmd(s->mac, cmd, s->ctr, s->ti, hdr, hl, body + hl, n,
+						body + bl), 0);
+		bl += 8;
+	}
+	st = native_x(c, cmd, body, bl, resp, sizeof(resp), &rl);
+	*out_len = 0;
+	if (st != 0x00 && st != 0x90)
+		return st;
+	if (mode != M_PLAIN) {
+		assert_true(rl >= 8);
+		rl -= 8;
+		assert_int_equal(yn_ev2_mac_resp(s->mac, st, (uint16_t)(s->ctr + 1), s->ti, resp, rl,
+						 mac), 0);
+		assert_memory_equal(mac, resp + rl, 8);
+	}
+	if (mode == M_FULL && rl > 0) {
+		assert_int_equal(yn_ev2_iv_resp(s->enc, s->ti, (uint16_t)(s->ctr + 1), iv), 0);
+		assert_int_equal(yn_ev2_decrypt(s->enc, iv, resp, rl, out, cap, out_len), 0);
+	} else {
+		assert_true(rl <= cap);
+		memcpy(out, resp, rl);
+		*out_len = rl;
+	}
+	s->ctr++;
+	return st;
+}
+
 #endif

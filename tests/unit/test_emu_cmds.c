@@ -1,0 +1,539 @@
+/*
+ * The software card's command set, access rules, errors, sessions and
+ * chaining, driven with raw APDUs and an independent EV2 client built from
+ * the crypto primitives (test_emu_util.h).
+ */
+#include "tests/unit/test_emu_util.h"
+
+static const uint8_t zero16[16];
+
+/* PICC level -> app 010203 (KS1 given, AES, 4 keys) -> selected. */
+static void app_with(struct yn_emu *c, const char *ks1)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "90CA000005 030201 %s 84 00", ks1);
+	expect(c, cmd, "9100");
+	expect(c, "905A000003 030201 00", "9100");
+}
+
+static void test_get_version_three_frames(void **state)
+{
+	struct yn_emu *c = card_new();
+
+	(void)state;
+	expect(c, "9060000000", "04010112001A05 91AF");
+	expect(c, "90AF000000", "04010112001A05 91AF");
+	expect(c, "90AF000000", "04112233445566 594E454D55 01 26 9100");
+	yn_emu_free(c);
+}
+
+static void test_get_data_uid_and_atr(void **state)
+{
+	struct yn_emu *c = card_new();
+	uint8_t atr[33], ats[16], sak;
+	uint16_t atqa;
+	size_t n;
+
+	(void)state;
+	expect(c, "FFCA000000", "04112233445566 9000");
+	expect(c, "FFCA010000", "6A81");
+	expect(c, "00A4040000", "6D00");
+	expect(c, "80CA000000", "6E00");
+	expect(c, "9060010000", "6A86");
+	yn_emu_atr(c, atr, &n);
+	assert_int_equal(n, 6);
+	assert_memory_equal(atr, "\x3B\x81\x80\x01\x80\x80", 6);
+	yn_emu_iso14443a(c, &atqa, &sak, ats, &n);
+	assert_int_equal(atqa, 0x0344);
+	assert_int_equal(sak, 0x20);
+	assert_int_equal(n, 6);
+	yn_emu_free(c);
+}
+
+static void test_unknown_command_is_1c(void **state)
+{
+	struct yn_emu *c = card_new();
+
+	(void)state;
+	expect(c, "9099000000", "911C");
+	expect(c, "90AF000000", "911C");	/* nothing to continue */
+	yn_emu_free(c);
+}
+
+static void test_app_create_list_delete(void **state)
+{
+	struct yn_emu *c = card_new();
+	uint8_t r[64];
+	size_t n;
+	uint32_t before, after;
+
+	(void)state;
+	n = expect_sw(c, "906E000000", 0x00, r, sizeof(r));
+	assert_int_equal(n, 5);
+	before = yn_get_u24le(r);
+	assert_int_equal(before, 7936);
+	expect(c, "90CA000005 030201 0F 84 00", "9100");
+	expect(c, "90CA000005 030201 0F 84 00", "91DE");
+	expect(c, "90CA000005 000000 0F 84 00", "919E");	/* AID 0 */
+	expect(c, "90CA000005 040201 0F 04 00", "919E");	/* DES: AES only */
+	expect(c, "90CA000005 040201 0F 80 00", "919E");	/* no keys */
+	expect(c, "90CA000005 040201 0F 8F 00", "919E");	/* 15 keys */
+	expect(c, "90CA000004 040201 0F 00", "917E");
+	expect(c, "906A000000", "030201 9100");
+	n = expect_sw(c, "906E000000", 0x00, r, sizeof(r));
+	after = yn_get_u24le(r);
+	assert_true(after < before);
+	expect(c, "905A000003 070707 00", "91A0");
+	/* deleting needs the PICC master key */
+	expect(c, "90DA000003 030201 00", "91AE");
+	yn_emu_free(c);
+}
+
+static void test_app_count_limit_is_ce(void **state)
+{
+	struct yn_emu *c = card_new();
+	char cmd[64];
+	int i;
+
+	(void)state;
+	for (i = 1; i <= 28; i++) {
+		snprintf(cmd, sizeof(cmd), "90CA000005 %02X0000 0F 81 00", i);
+		expect(c, cmd, "9100");
+	}
+	expect(c, "90CA000005 1D0000 0F 81 00", "91CE");
+	yn_emu_free(c);
+}
+
+static void test_format_needs_master_key_then_empties(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	size_t n;
+
+	(void)state;
+	expect(c, "90CA000005 030201 0F 84 00", "9100");
+	expect(c, "90FC000000", "91AE");
+	auth_ev2(c, 0, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xFC, NULL, 0, NULL, 0, M_MAC, out, sizeof(out), &n), 0);
+	assert_int_equal(ev2_x(c, &s, 0x6A, NULL, 0, NULL, 0, M_MAC, out, sizeof(out), &n), 0);
+	assert_int_equal(n, 0);
+	yn_emu_free(c);
+}
+
+static void test_wrong_key_is_ae_and_ends_session(void **state)
+{
+	static const uint8_t bad[16] = { 1 };
+	struct yn_emu *c = card_new();
+	uint8_t r[64], buf[32] = { 0 };
+	size_t n;
+
+	(void)state;
+	assert_int_equal(native_x(c, 0x71, (const uint8_t *)"\x00\x00", 2, r, sizeof(r), &n),
+			 0xAF);
+	(void)bad;
+	/* a cryptogram that does not hold RndB' */
+	assert_int_equal(native_x(c, 0xAF, buf, 32, r, sizeof(r), &n), 0xAE);
+	assert_int_equal(yn_emu_test_session(c, NULL, NULL), 0);
+	/* short step: length error */
+	assert_int_equal(native_x(c, 0x71, (const uint8_t *)"\x00\x00", 2, r, sizeof(r), &n),
+			 0xAF);
+	assert_int_equal(native_x(c, 0xAF, buf, 16, r, sizeof(r), &n), 0x7E);
+	/* key number beyond the PICC's single key */
+	assert_int_equal(native_x(c, 0x71, (const uint8_t *)"\x01\x00", 2, r, sizeof(r), &n),
+			 0x40);
+	/* NonFirst without an EV2 session */
+	assert_int_equal(native_x(c, 0x77, (const uint8_t *)"\x00", 1, r, sizeof(r), &n), 0xAE);
+	yn_emu_free(c);
+}
+
+static void test_error_drops_session(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	size_t n;
+
+	(void)state;
+	auth_ev2(c, 0, zero16, &s);
+	assert_int_equal(yn_emu_test_session(c, NULL, NULL), 2);
+	/* GetKeyVersion of a key that does not exist: 40, session gone */
+	assert_int_equal(ev2_x(c, &s, 0x64, (const uint8_t *)"\x05", 1, NULL, 0, M_MAC, out,
+			       sizeof(out), &n), 0x40);
+	assert_int_equal(yn_emu_test_session(c, NULL, NULL), 0);
+	/* a master-key command now fails for want of authentication */
+	expect(c, "90FC000000", "91AE");
+	yn_emu_free(c);
+}
+
+static void test_bad_mac_is_integrity_error(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64], r[64];
+	size_t n;
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CD000007 01 01 0000 400000 00", "9100");	/* MAC mode, key 0 */
+	auth_ev2(c, 0, zero16, &s);
+	/* ReadData with a MAC made for another counter */
+	s.ctr = 5;
+	assert_int_equal(ev2_x(c, &s, 0xBD, (const uint8_t *)"\x01\x00\x00\x00\x04\x00\x00", 7,
+			       NULL, 0, M_MAC, out, sizeof(out), &n), 0x1E);
+	assert_int_equal(yn_emu_test_session(c, NULL, NULL), 0);
+	(void)r;
+	yn_emu_free(c);
+}
+
+static void test_cmdctr_counts_plain_commands(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	uint16_t ctr;
+	size_t n;
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CD000007 01 00 0000 400000 00", "9100");	/* plain, key 0 */
+	auth_ev2(c, 0, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xBD, (const uint8_t *)"\x01\x00\x00\x00\x04\x00\x00", 7,
+			       NULL, 0, M_PLAIN, out, sizeof(out), &n), 0);
+	assert_int_equal(n, 4);
+	yn_emu_test_session(c, NULL, &ctr);
+	assert_int_equal(ctr, 1);
+	/* the next MACed command must use counter 1 */
+	assert_int_equal(ev2_x(c, &s, 0x6F, NULL, 0, NULL, 0, M_MAC, out, sizeof(out), &n), 0);
+	assert_int_equal(n, 1);
+	yn_emu_free(c);
+}
+
+static void test_ev2_nonfirst_keeps_ti_and_counter(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64], r[64], iv[16] = { 0 }, rndb[16], plain[32], buf[32];
+	uint16_t ctr;
+	size_t n;
+
+	(void)state;
+	auth_ev2(c, 0, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0x6E, NULL, 0, NULL, 0, M_MAC, out, sizeof(out), &n), 0);
+	assert_int_equal(native_x(c, 0x77, (const uint8_t *)"\x00", 1, r, sizeof(r), &n), 0xAF);
+	assert_int_equal(yn_aes128_cbc_decrypt(zero16, iv, r, rndb, 16), 0);
+	memset(plain, 0x33, 16);
+	yn_desfire_rotl1(rndb, plain + 16);
+	memset(iv, 0, 16);
+	assert_int_equal(yn_aes128_cbc_encrypt(zero16, iv, plain, buf, 32), 0);
+	assert_int_equal(native_x(c, 0xAF, buf, 32, r, sizeof(r), &n), 0x00);
+	assert_int_equal(n, 16);	/* E(RndA') only: no TI */
+	assert_int_equal(yn_emu_test_session(c, NULL, &ctr), 2);
+	assert_int_equal(ctr, 1);
+	{
+		struct yn_ev2_keys k;
+
+		assert_int_equal(yn_ev2_session_keys(zero16, plain, rndb, &k), 0);
+		memcpy(s.enc, k.enc, 16);
+		memcpy(s.mac, k.mac, 16);
+	}
+	assert_int_equal(ev2_x(c, &s, 0x6E, NULL, 0, NULL, 0, M_MAC, out, sizeof(out), &n), 0);
+	yn_emu_free(c);
+}
+
+static void test_key_settings_and_list_right(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	size_t n;
+
+	(void)state;
+	expect(c, "9045000000", "0F81 9100");
+	app_with(c, "0D");	/* bit 1 clear: listing needs the master key */
+	expect(c, "9045000000", "91AE");
+	expect(c, "905A000003 030201 00", "9100");
+	expect(c, "906F000000", "91AE");
+	expect(c, "905A000003 030201 00", "9100");
+	auth_ev2(c, 0, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0x45, NULL, 0, NULL, 0, M_MAC, out, sizeof(out), &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0], 0x0D);
+	assert_int_equal(out[1], 0x84);
+	/* ChangeKeySettings: now freeze the configuration (bit 3 cleared) */
+	assert_int_equal(ev2_x(c, &s, 0x54, NULL, 0, (const uint8_t *)"\x07", 1, M_FULL, out,
+			       sizeof(out), &n), 0);
+	assert_int_equal(ev2_x(c, &s, 0x54, NULL, 0, (const uint8_t *)"\x0F", 1, M_FULL, out,
+			       sizeof(out), &n), 0x9D);
+	yn_emu_free(c);
+}
+
+static void test_change_key_rules(void **state)
+{
+	static const uint8_t k1[16] = { 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+					0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11 };
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64], pl[21];
+	size_t n, pn;
+
+	(void)state;
+	app_with(c, "EF");	/* ChangeKey rule E: a key changes itself */
+	auth_ev2(c, 1, zero16, &s);
+	/* key 2 by key 1: refused */
+	assert_int_equal(yn_ev2_changekey_plain(0, k1, zero16, 1, pl, &pn), 0);
+	assert_int_equal(ev2_x(c, &s, 0xC4, (const uint8_t *)"\x02", 1, pl, pn, M_FULL, out,
+			       sizeof(out), &n), 0x9D);
+	/* key 1 by itself: allowed, session ends, answer has no MAC */
+	expect(c, "905A000003 030201 00", "9100");
+	auth_ev2(c, 1, zero16, &s);
+	assert_int_equal(yn_ev2_changekey_plain(1, k1, zero16, 7, pl, &pn), 0);
+	{
+		uint8_t body[64], iv[16], r[64];
+		size_t bl;
+
+		body[0] = 0x01;
+		assert_int_equal(yn_ev2_iv_cmd(s.enc, s.ti, s.ctr, iv), 0);
+		assert_int_equal(yn_ev2_encrypt(s.enc, iv, pl, pn, body + 1, 48, &bl), 0);
+		assert_int_equal(yn_ev2_mac_cmd(s.mac, 0xC4, s.ctr, s.ti, body, 1, body + 1, bl,
+						body + 1 + bl), 0);
+		assert_int_equal(native_x(c, 0xC4, body, 1 + bl + 8, r, sizeof(r), &n), 0x00);
+		assert_int_equal(n, 0);
+	}
+	assert_int_equal(yn_emu_test_session(c, NULL, NULL), 0);
+	expect(c, "9064000001 01 00", "07 9100");
+	/* the new key authenticates; the old one no longer does */
+	auth_ev2(c, 1, k1, &s);
+	yn_emu_free(c);
+}
+
+static void test_files_create_settings_delete(void **state)
+{
+	struct yn_emu *c = card_new();
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CD000007 01 00 EEEE 200000 00", "9100");
+	expect(c, "90CB000007 02 01 0012 200000 00", "9100");
+	expect(c, "90CC000011 03 03 0000 00000000 64000000 0A000000 01 00", "9100");
+	expect(c, "90C100000A 04 00 EEEE 100000 050000 00", "9100");
+	expect(c, "90C000000A 05 00 EEEE 100000 040000 00", "9100");
+	expect(c, "90CD000007 01 00 EEEE 200000 00", "91DE");
+	expect(c, "90CD000007 20 00 EEEE 200000 00", "919E");	/* FileNo 32 */
+	expect(c, "90CD000007 06 00 EEEE 000000 00", "919E");	/* size 0 */
+	expect(c, "90CD000007 06 04 EEEE 100000 00", "919E");	/* bad CS */
+	expect(c, "90CD000006 06 00 EEEE 0020 00", "917E");
+	expect(c, "90C000000A 06 00 EEEE 100000 010000 00", "919E");	/* cyclic needs 2 */
+	expect(c, "90CC000011 06 00 0000 0A000000 05000000 07000000 00 00", "919E");
+	expect(c, "90CD000007 06 00 EEEE 00FF00 00", "910E");	/* 65 KB */
+	expect(c, "906F000000", "0102030405 9100");
+	expect(c, "90F5000001 01 00", "0000EEEE200000 9100");
+	expect(c, "90F5000001 02 00", "01010012200000 9100");
+	expect(c, "90F5000001 03 00", "02030000 00000000 64000000 00000000 01 9100");
+	expect(c, "90F5000001 04 00", "0300EEEE 100000 050000 000000 9100");
+	expect(c, "90F5000001 05 00", "0400EEEE 100000 040000 000000 9100");
+	expect(c, "90F5000001 09 00", "91F0");
+	expect(c, "90DF000001 02 00", "9100");
+	expect(c, "90DF000001 02 00", "91F0");
+	expect(c, "906F000000", "01030405 9100");
+	yn_emu_free(c);
+}
+
+static void test_create_file_without_master_key_when_ks1_bit2_clear(void **state)
+{
+	struct yn_emu *c = card_new();
+
+	(void)state;
+	app_with(c, "0B");
+	expect(c, "90CD000007 01 00 EEEE 200000 00", "91AE");
+	yn_emu_free(c);
+}
+
+static void test_std_file_free_access_and_bounds(void **state)
+{
+	struct yn_emu *c = card_new();
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CD000007 01 03 EEEE 080000 00", "9100");	/* Full, but free */
+	expect(c, "903D00000B 01 020000 040000 A1A2A3A4 00", "9100");
+	expect(c, "90BD000007 01 000000 000000 00", "0000A1A2A3A40000 9100");
+	expect(c, "90BD000007 01 060000 030000 00", "91BE");
+	expect(c, "90BD000007 01 080000 000000 00", "91BE");
+	expect(c, "903D00000B 01 060000 040000 A1A2A3A4 00", "91BE");
+	expect(c, "903D00000C 01 000000 040000 A1A2A3A4A5 00", "917E");
+	expect(c, "90BD000007 09 000000 000000 00", "91F0");
+	expect(c, "90BD000006 01 000000 0000 00", "917E");
+	yn_emu_free(c);
+}
+
+static void test_access_rights_keys(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	size_t n;
+	static const uint8_t rd[7] = { 0x01, 0, 0, 0, 4, 0, 0 };
+
+	(void)state;
+	app_with(c, "0F");
+	/* R=1 W=2 RW=3 CAR=0, MAC mode */
+	expect(c, "90CD000007 01 01 3012 100000 00", "9100");
+	expect(c, "90BD000007 01 000000 040000 00", "91AE");	/* no session */
+	expect(c, "905A000003 030201 00", "9100");
+	auth_ev2(c, 2, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xBD, rd, 7, NULL, 0, M_MAC, out, sizeof(out), &n), 0x9D);
+	expect(c, "905A000003 030201 00", "9100");
+	auth_ev2(c, 1, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xBD, rd, 7, NULL, 0, M_MAC, out, sizeof(out), &n), 0);
+	assert_int_equal(n, 4);
+	expect(c, "905A000003 030201 00", "9100");
+	auth_ev2(c, 3, zero16, &s);	/* RW reads too */
+	assert_int_equal(ev2_x(c, &s, 0xBD, rd, 7, NULL, 0, M_MAC, out, sizeof(out), &n), 0);
+	/* never: F */
+	expect(c, "905A000003 030201 00", "9100");
+	expect(c, "90CD000007 02 00 FFFF 100000 00", "9100");
+	auth_ev2(c, 0, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xBD, (const uint8_t *)"\x02\0\0\0\x04\0\0", 7, NULL, 0,
+			       M_PLAIN, out, sizeof(out), &n), 0x9D);
+	yn_emu_free(c);
+}
+
+static void test_full_mode_round_trip_with_client(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[256], data[100];
+	size_t n, i;
+	static const uint8_t wr[7] = { 0x01, 0, 0, 0, 100, 0, 0 };
+	static const uint8_t rd[7] = { 0x01, 0, 0, 0, 0, 0, 0 };
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CD000007 01 03 0000 800000 00", "9100");
+	auth_ev2(c, 0, zero16, &s);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	assert_int_equal(ev2_x(c, &s, 0x8D, wr, 7, data, 100, M_FULL, out, sizeof(out), &n), 0);
+	/* native ReadData of the whole file: 128 + 16 pad + 8 MAC, 91 AF frames */
+	assert_int_equal(ev2_x(c, &s, 0xBD, rd, 7, NULL, 0, M_FULL, out, sizeof(out), &n), 0);
+	assert_int_equal(n, 128);
+	assert_memory_equal(out, data, 100);
+	/* GetCardUID */
+	assert_int_equal(ev2_x(c, &s, 0x51, NULL, 0, NULL, 0, M_FULL, out, sizeof(out), &n), 0);
+	assert_int_equal(n, 7);
+	assert_memory_equal(out, test_uid, 7);
+	yn_emu_free(c);
+}
+
+static void test_get_card_uid_needs_auth(void **state)
+{
+	struct yn_emu *c = card_new();
+
+	(void)state;
+	expect(c, "9051000000", "91AE");
+	yn_emu_free(c);
+}
+
+static void test_read_sig_verifies_with_test_ca(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct yn_pubkey *pk = NULL;
+	uint8_t r[128];
+	size_t n;
+
+	(void)state;
+	n = expect_sw(c, "903C0000010000", 0x90, r, sizeof(r));
+	assert_int_equal(n, 66);
+	assert_int_equal(yn_pubkey_from_raw(yn_emu_test_ca_pub, &pk), 0);
+	assert_int_equal(yn_ecdsa_verify(pk, test_uid, 7, r), 0);
+	r[5] ^= 1;
+	assert_int_equal(yn_ecdsa_verify(pk, test_uid, 7, r), YN_EBADSIG);
+	expect(c, "903C0000010100", "919E");
+	yn_pubkey_free(pk);
+	yn_emu_free(c);
+}
+
+/* Native WriteData longer than one frame: the card asks for more with
+ * 91 AF and runs the command when all bytes are in. */
+static void test_command_chaining_write(void **state)
+{
+	struct yn_emu *c = card_new();
+	uint8_t r[300];
+	char cmd[400];
+	size_t i, n;
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CD000007 01 00 EEEE 800000 00", "9100");
+	strcpy(cmd, "903D00003B 01 000000 500000 ");
+	for (i = 0; i < 52; i++)
+		snprintf(cmd + strlen(cmd), 3, "%02X", (unsigned)i);
+	strcat(cmd, " 00");
+	expect(c, cmd, "91AF");
+	strcpy(cmd, "90AF00001C ");
+	for (i = 52; i < 80; i++)
+		snprintf(cmd + strlen(cmd), 3, "%02X", (unsigned)i);
+	strcat(cmd, " 00");
+	expect(c, cmd, "9100");
+	assert_int_equal(native_x(c, 0xBD, (const uint8_t *)"\x01\0\0\0\x50\0\0", 7, r, sizeof(r),
+				  &n), 0);
+	assert_int_equal(n, 80);
+	for (i = 0; i < 80; i++)
+		assert_int_equal(r[i], i);
+	/* a client that breaks the chain gets 91 CA */
+	expect(c, "903D00000B 01 000000 500000 00010203 00", "91AF");
+	expect(c, "9060000000", "91CA");
+	yn_emu_free(c);
+}
+
+static void test_response_chaining_and_abort(void **state)
+{
+	struct yn_emu *c = card_new();
+	uint8_t r[300];
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CD000007 01 00 EEEE 800000 00", "9100");
+	(void)expect_sw(c, "90BD000007 01 000000 000000 00", 0xAF, r, sizeof(r));
+	expect(c, "906F000000", "91CA");
+	/* ISO variant AD answers in one R-APDU */
+	{
+		size_t n = xfer(c, "90AD000007 01 000000 000000 00", r, sizeof(r));
+
+		assert_int_equal(n, 130);
+		assert_int_equal(r[129], 0x00);
+	}
+	yn_emu_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_get_version_three_frames),
+		cmocka_unit_test(test_get_data_uid_and_atr),
+		cmocka_unit_test(test_unknown_command_is_1c),
+		cmocka_unit_test(test_app_create_list_delete),
+		cmocka_unit_test(test_app_count_limit_is_ce),
+		cmocka_unit_test(test_format_needs_master_key_then_empties),
+		cmocka_unit_test(test_wrong_key_is_ae_and_ends_session),
+		cmocka_unit_test(test_error_drops_session),
+		cmocka_unit_test(test_bad_mac_is_integrity_error),
+		cmocka_unit_test(test_cmdctr_counts_plain_commands),
+		cmocka_unit_test(test_ev2_nonfirst_keeps_ti_and_counter),
+		cmocka_unit_test(test_key_settings_and_list_right),
+		cmocka_unit_test(test_change_key_rules),
+		cmocka_unit_test(test_files_create_settings_delete),
+		cmocka_unit_test(test_create_file_without_master_key_when_ks1_bit2_clear),
+		cmocka_unit_test(test_std_file_free_access_and_bounds),
+		cmocka_unit_test(test_access_rights_keys),
+		cmocka_unit_test(test_full_mode_round_trip_with_client),
+		cmocka_unit_test(test_get_card_uid_needs_auth),
+		cmocka_unit_test(test_read_sig_verifies_with_test_ca),
+		cmocka_unit_test(test_command_chaining_write),
+		cmocka_unit_test(test_response_chaining_and_abort),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
