@@ -69,6 +69,15 @@ int yn_fuzz_rnda(void *ctx, uint8_t *p, size_t n);
  */
 void yn_fuzz_desfire_session(struct yn_desfire *df, uint8_t opts);
 
+/* The holder record file (112 bytes) the personalised card holds, signed
+ * with the test key. */
+int yn_fuzz_holder_file(uint8_t out[112]);
+/* Personalise the card behind df (a blank card, PICC key all zero):
+ * create the Yinian application, its keys (yn_fuzz_app_key) and files,
+ * write the holder record, 20 vouchers, the benefit state and two trips.
+ * Every step goes through card/desfire.h. */
+int yn_fuzz_personalise(struct yn_desfire *df);
+
 /*
  * The software card as the card harness builds it: blank (personalise == 0)
  * or with the Yinian application (keys yn_fuzz_app_key, the four files,

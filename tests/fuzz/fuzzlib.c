@@ -203,7 +203,7 @@ struct yn_reader *yn_fuzz_emu_reader(struct yn_emu *card,
 
 /* --- personalisation (the issuance steps of docs/card-format.md) --- */
 
-static int holder_file(uint8_t out[YN_HOLDER_LEN])
+int yn_fuzz_holder_file(uint8_t out[YN_HOLDER_LEN])
 {
 	struct yn_holder h;
 	size_t n = 0;
@@ -224,7 +224,7 @@ static int holder_file(uint8_t out[YN_HOLDER_LEN])
 	return yn_holder_encode(&h, out, YN_HOLDER_LEN, &n, NULL);
 }
 
-static int personalise(struct yn_desfire *df)
+int yn_fuzz_personalise(struct yn_desfire *df)
 {
 	static const uint8_t zero[16];
 	uint64_t dl = yn_deadline_in_ms(60000);
@@ -235,7 +235,7 @@ static int personalise(struct yn_desfire *df)
 	size_t i, n;
 	int r;
 
-	if ((r = holder_file(holder)) != 0)
+	if ((r = yn_fuzz_holder_file(holder)) != 0)
 		return r;
 	memset(&b, 0, sizeof(b));
 	if ((r = yn_benefitrec_encode(&b, benefit, sizeof(benefit), &n, NULL)) != 0)
@@ -335,7 +335,7 @@ static int make_state(const char *path, int personalise_it)
 	}
 	yn_desfire_init(&df, rd);
 	yn_desfire_set_rng(&df, yn_fuzz_rnda, NULL);
-	r = personalise(&df);
+	r = yn_fuzz_personalise(&df);
 	yn_desfire_reset(&df);
 	yn_reader_close(rd);
 	yn_emu_power_off(card);
