@@ -47,6 +47,7 @@ int yn_triprec_encode(const struct yn_triprec *t, uint8_t *out, size_t cap, size
 		*out_len = 0;
 	if (t == NULL || out == NULL || out_len == NULL)
 		return fail(why, "trip: bad arguments", YN_EINVAL);
+	memset(out, 0, cap < YN_TRIPREC_LEN ? cap : YN_TRIPREC_LEN);
 	if ((r = triprec_check(t, why)) != 0)
 		return r;
 	if (cap < YN_TRIPREC_LEN)
@@ -119,6 +120,33 @@ out:
 	return r;
 }
 
+int yn_triprec_decode_list(const uint8_t *buf, size_t len, struct yn_triprec *out, size_t cap,
+			   size_t *n, const char **why)
+{
+	size_t i, count;
+	int r;
+
+	if (why != NULL)
+		*why = NULL;
+	if (n == NULL || (out == NULL && cap != 0) || (buf == NULL && len != 0))
+		return fail(why, "trip log: bad arguments", YN_EINVAL);
+	*n = 0;
+	if (len % YN_TRIPREC_LEN != 0)
+		return fail(why, "trip log: ends inside a record", YN_ETRUNC);
+	count = len / YN_TRIPREC_LEN;
+	if (count > cap)
+		return fail(why, "trip log: more records than room", YN_ENOSPC);
+	for (i = 0; i < count; i++) {
+		if ((r = yn_triprec_decode(buf + i * YN_TRIPREC_LEN, YN_TRIPREC_LEN, &out[i],
+					   why)) != 0) {
+			memset(out, 0, cap * sizeof(*out));
+			return r;
+		}
+	}
+	*n = count;
+	return 0;
+}
+
 static int date_or_zero(uint32_t d)
 {
 	return d == 0 || yn_ymd_valid(d);
@@ -162,6 +190,7 @@ int yn_benefitrec_encode(const struct yn_benefitrec *b, uint8_t *out, size_t cap
 		*out_len = 0;
 	if (b == NULL || out == NULL || out_len == NULL)
 		return fail(why, "benefit: bad arguments", YN_EINVAL);
+	memset(out, 0, cap < YN_BENEFITREC_LEN ? cap : YN_BENEFITREC_LEN);
 	if ((r = benefit_check(b, why)) != 0)
 		return r;
 	if (cap < YN_BENEFITREC_LEN)

@@ -50,6 +50,15 @@ int yn_triprec_encode(const struct yn_triprec *t, uint8_t *out, size_t cap, size
  * zeroed on entry and on failure. */
 int yn_triprec_decode(const uint8_t *buf, size_t len, struct yn_triprec *t, const char **why);
 
+/*
+ * A ReadRecords answer: len / 16 records, oldest first, into out[0..cap).
+ * YN_ETRUNC if len is not a multiple of 16, YN_ENOSPC if more than cap
+ * records, else the first failing record's error (*why names it).  *n is
+ * the count on success, 0 on failure (out is then zeroed).
+ */
+int yn_triprec_decode_list(const uint8_t *buf, size_t len, struct yn_triprec *out, size_t cap,
+			   size_t *n, const char **why);
+
 struct yn_benefitrec {
 	uint32_t last_meal;	/* date of the last subsidised meal, 0 = never */
 	uint8_t meals_on_last;	/* subsidised meals on that date (1.. ; 0 if never) */

@@ -204,6 +204,7 @@ int yn_holder_encode_record(const struct yn_holder *h, uint8_t *out, size_t cap,
 		*out_len = 0;
 	if (out == NULL || out_len == NULL)
 		return fail(why, "holder: no output buffer", YN_EINVAL);
+	memset(out, 0, cap < YN_HOLDER_REC_LEN ? cap : YN_HOLDER_REC_LEN);
 	if ((r = yn_holder_check(h, why)) != 0)
 		return r;
 	if (cap < YN_HOLDER_REC_LEN)
@@ -227,6 +228,7 @@ int yn_holder_encode(const struct yn_holder *h, uint8_t *out, size_t cap, size_t
 		*out_len = 0;
 	if (out == NULL || out_len == NULL)
 		return fail(why, "holder: no output buffer", YN_EINVAL);
+	memset(out, 0, cap < YN_HOLDER_LEN ? cap : YN_HOLDER_LEN);
 	if (cap < YN_HOLDER_LEN)
 		return fail(why, "holder: output buffer too small", YN_ENOSPC);
 	if ((r = yn_holder_encode_record(h, out, cap, &n, why)) != 0)

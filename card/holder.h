@@ -87,8 +87,9 @@ int yn_holder_check(const struct yn_holder *h, const char **why);
 /*
  * The 48-byte record (without the signature) into out[0..cap).  The struct
  * is checked first (YN_ERANGE/YN_EFORMAT, *why set); YN_ENOSPC if cap <
- * YN_HOLDER_REC_LEN.  *out_len = YN_HOLDER_REC_LEN on success; out is left
- * zeroed on failure.
+ * YN_HOLDER_REC_LEN.  *out_len = YN_HOLDER_REC_LEN on success; the first
+ * YN_HOLDER_REC_LEN bytes of out (or all of a smaller out) are zeroed on
+ * failure.
  */
 int yn_holder_encode_record(const struct yn_holder *h, uint8_t *out, size_t cap,
 			    size_t *out_len, const char **why);

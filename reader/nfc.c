@@ -195,7 +195,7 @@ static int take_target(struct nfc_reader *p, const nfc_target *nt)
 	return 0;
 }
 
-static int nfc_open_reader(const char *arg, struct yn_reader **out)
+static int open_reader(const char *arg, struct yn_reader **out)
 {
 	struct nfc_reader *p;
 	int r;
@@ -258,7 +258,7 @@ static int device_failed(struct nfc_reader *p, int e)
 	return e;
 }
 
-static int nfc_wait_card(struct yn_reader *r, uint64_t deadline)
+static int wait_card(struct yn_reader *r, uint64_t deadline)
 {
 	struct nfc_reader *p = (struct nfc_reader *)r;
 	nfc_target nt;
@@ -290,7 +290,7 @@ static int nfc_wait_card(struct yn_reader *r, uint64_t deadline)
 	}
 }
 
-static int nfc_card_info(struct yn_reader *r, struct yn_card_info *info)
+static int card_info(struct yn_reader *r, struct yn_card_info *info)
 {
 	struct nfc_reader *p = (struct nfc_reader *)r;
 
@@ -300,7 +300,7 @@ static int nfc_card_info(struct yn_reader *r, struct yn_card_info *info)
 	return 0;
 }
 
-static int nfc_transmit(struct yn_reader *r, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+static int transmit(struct yn_reader *r, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 			size_t resp_cap, size_t *resp_len, uint64_t deadline)
 {
 	struct nfc_reader *p = (struct nfc_reader *)r;
@@ -330,7 +330,7 @@ static int nfc_transmit(struct yn_reader *r, const uint8_t *cmd, size_t cmd_len,
 	return yn_deadline_passed(deadline) ? YN_ETIMEOUT : 0;
 }
 
-static int nfc_release(struct yn_reader *r, enum yn_release how)
+static int release_card(struct yn_reader *r, enum yn_release how)
 {
 	struct nfc_reader *p = (struct nfc_reader *)r;
 	int rv, e = 0;
@@ -356,7 +356,7 @@ static int nfc_release(struct yn_reader *r, enum yn_release how)
 	return 0;
 }
 
-static int nfc_wait_removed(struct yn_reader *r, uint64_t deadline)
+static int wait_removed(struct yn_reader *r, uint64_t deadline)
 {
 	struct nfc_reader *p = (struct nfc_reader *)r;
 	nfc_target nt;
@@ -393,7 +393,7 @@ static int nfc_wait_removed(struct yn_reader *r, uint64_t deadline)
 	}
 }
 
-static void nfc_close_reader(struct yn_reader *r)
+static void close_reader(struct yn_reader *r)
 {
 	struct nfc_reader *p = (struct nfc_reader *)r;
 
@@ -406,11 +406,11 @@ static void nfc_close_reader(struct yn_reader *r)
 
 const struct yn_reader_ops yn_reader_nfc_ops = {
 	.scheme = "nfc",
-	.open = nfc_open_reader,
-	.wait_card = nfc_wait_card,
-	.card_info = nfc_card_info,
-	.transmit = nfc_transmit,
-	.release = nfc_release,
-	.wait_removed = nfc_wait_removed,
-	.close = nfc_close_reader,
+	.open = open_reader,
+	.wait_card = wait_card,
+	.card_info = card_info,
+	.transmit = transmit,
+	.release = release_card,
+	.wait_removed = wait_removed,
+	.close = close_reader,
 };

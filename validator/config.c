@@ -164,9 +164,18 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (st->failed)
 		return 0;
 	if (strcmp(section, "terminal") == 0) {
-		if (strcmp(name, "id") == 0)
+		if (strcmp(name, "id") == 0) {
+			const char *q;
+
+			for (q = value; *q; q++)
+				if (*q < 0x21 || *q > 0x7E) {
+					fail(st, "line %d: terminal id must be printable ASCII without "
+					     "spaces", st->line);
+					return 0;
+				}
 			return (st->have_id = copy(st, "terminal id", c->terminal_id,
 						   sizeof(c->terminal_id), value));
+		}
 		if (strcmp(name, "role") == 0) {
 			c->role = yn_role_from_name(value);
 			if (c->role == YN_ROLE_NONE) {
@@ -177,10 +186,52 @@ static int handler(void *user, const char *section, const char *name, const char
 			st->have_role = 1;
 			return 1;
 		}
-		if (strcmp(name, "station") == 0) {
-			if (!number(st, name, value, 0, UINT32_MAX, &n))
+		if (strcmp(name, "number") == 0) {
+			if (!number(st, name, value, 1, UINT32_MAX, &n))
 				return 0;
-			c->station = (uint32_t)n;
+			c->terminal_number = (uint32_t)n;
+			return 1;
+		}
+		if (strcmp(name, "line") == 0) {
+			if (!number(st, name, value, 0, UINT16_MAX, &n))
+				return 0;
+			c->line = (uint16_t)n;
+			return 1;
+		}
+		if (strcmp(name, "station") == 0) {
+			if (!number(st, name, value, 1, UINT16_MAX, &n))
+				return 0;
+			c->station = (uint16_t)n;
+			return 1;
+		}
+		if (strcmp(name, "kind") == 0) {
+			static const char *kinds[] = { "entry", "exit", "board", "alight" };
+			size_t k;
+
+			for (k = 0; k < 4; k++)
+				if (strcmp(value, kinds[k]) == 0) {
+					c->gate_kind = (uint8_t)(k + 1);
+					return 1;
+				}
+			fail(st, "line %d: kind must be entry, exit, board or alight, not '%s'",
+			     st->line, value);
+			return 0;
+		}
+		if (strcmp(name, "class") == 0) {
+			if (strcmp(value, "ordinary") == 0 || strcmp(value, "premium") == 0) {
+				c->premium = value[0] == 'p';
+				return 1;
+			}
+			fail(st, "line %d: class must be ordinary or premium, not '%s'", st->line,
+			     value);
+			return 0;
+		}
+		if (strcmp(name, "open") == 0) {
+			int v;
+
+			if (!yesno(st, name, value, &v))
+				return 0;
+			c->canteen_open = (uint8_t)v;
 			return 1;
 		}
 		if (strcmp(name, "district") == 0)
@@ -307,6 +358,16 @@ static int finish(struct parse_state *st, int r, const char *name)
 		fail(st, "%s: a %s needs [terminal] district", name, yn_role_name(c->role));
 	else if (c->role == YN_ROLE_CANTEEN && c->price_fen == 0)
 		fail(st, "%s: a canteen needs [terminal] price_fen (the meal price in fen)", name);
+	if (!st->failed && c->terminal_number == 0) {
+		/* FNV-1a of the id: stable, and distinct for distinct ids in
+		 * practice; set number explicitly where it must be unique. */
+		uint32_t h = 2166136261u;
+		const char *q;
+
+		for (q = c->terminal_id; *q; q++)
+			h = (h ^ (uint8_t)*q) * 16777619u;
+		c->terminal_number = h ? h : 1;
+	}
 	return st->failed ? YN_ECONFIG : 0;
 }
 
@@ -316,6 +377,8 @@ static void defaults(struct yn_config *c)
 	c->budget_ms = 300;
 	c->hook_timeout_ms = 1000;
 	c->json_stdout = 1;
+	c->gate_kind = 1;
+	c->canteen_open = 1;
 }
 
 int yn_config_load(const char *path, struct yn_config *cfg, char *err, size_t err_cap)

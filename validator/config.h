@@ -2,8 +2,11 @@
  * yiniand configuration: an INI file (docs/operations.md, example in
  * docs/examples/yiniand.conf).
  *
- *   [terminal]  id, role (gate|canteen|service), station, district,
- *               price_fen, budget_ms
+ *   [terminal]  id (1..16 printable ASCII), number (u32 written on the card;
+ *               default: derived from id), role (gate|canteen|service),
+ *               gate: line, station, kind (entry|exit|board|alight),
+ *               class (ordinary|premium); canteen/service: district;
+ *               canteen: price_fen, open (yes|no); budget_ms
  *   [readers]   reader = URI   (one line per reader, 1..4; e.g. entry and exit)
  *   [keys]      dir
  *   [policy]    file
@@ -32,9 +35,14 @@ enum yn_role {
 };
 
 struct yn_config {
-	char terminal_id[33];
+	char terminal_id[17];
+	uint32_t terminal_number;	/* on the card's trip and benefit records */
 	enum yn_role role;
-	uint32_t station;		/* gate: line/station id */
+	uint16_t line;			/* gate: line (operator's id) */
+	uint16_t station;		/* gate: station or stop id */
+	uint8_t gate_kind;		/* gate: 1 entry, 2 exit, 3 board, 4 alight */
+	uint8_t premium;		/* gate: premium/express class (never free) */
+	uint8_t canteen_open;		/* canteen: the till serves subsidised meals */
 	char district[32];		/* canteen/service: district name, e.g. "futian" */
 	uint32_t price_fen;		/* canteen: the meal price in fen */
 	uint32_t budget_ms;		/* tap deadline from card presence (default 300) */

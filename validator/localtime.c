@@ -65,6 +65,22 @@ int yn_date_cmp(const struct yn_date *a, const struct yn_date *b)
 	return 0;
 }
 
+void yn_date_from_ymd(uint32_t ymd, struct yn_date *d)
+{
+	uint32_t md = ymd % 10000;
+
+	d->year = (int32_t)(ymd / 10000);
+	d->month = (uint8_t)(md / 100);
+	d->day = (uint8_t)(md % 100);
+}
+
+uint32_t yn_date_to_ymd(const struct yn_date *d)
+{
+	if (!yn_date_valid(d))
+		return 0;
+	return (uint32_t)d->year * 10000 + d->month * 100u + d->day;
+}
+
 int64_t yn_date_to_days(const struct yn_date *d)
 {
 	/* January and February belong to the previous March-based year. */

@@ -49,6 +49,14 @@ int yn_date_valid(const struct yn_date *d);
 /* Compare two dates: <0, 0, >0 like strcmp.  Works on any field values. */
 int yn_date_cmp(const struct yn_date *a, const struct yn_date *b);
 
+/* The date held as the decimal number YYYYMMDD (19560314), the in-memory
+ * form of the card's dates (card/holder_date.h).  from_ymd splits the
+ * digits without judging them (0 gives the zeroed "no date"; an impossible
+ * date stays impossible, for yn_date_valid to refuse); to_ymd gives 0 for
+ * a date that is not valid. */
+void yn_date_from_ymd(uint32_t ymd, struct yn_date *d);
+uint32_t yn_date_to_ymd(const struct yn_date *d);
+
 /* Day number of a date.  The date must be valid in the calendar sense
  * (month 1..12, day within the month); any year works. */
 int64_t yn_date_to_days(const struct yn_date *d);

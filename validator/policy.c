@@ -19,7 +19,7 @@ struct reason_desc {
 };
 
 static const struct reason_desc reasons[YN_POL_REASON_COUNT] = {
-	[YN_POL_GRANTED] = { "granted", "通过", "granted" },
+	[YN_POL_GRANTED] = { "ok", "通过", "granted" },
 	[YN_POL_R_INTERNAL] = { "internal", "系统错误", "system error" },
 	[YN_POL_R_DENYLISTED] = { "denylisted", "此卡已停用", "card blocked" },
 	[YN_POL_R_FORGED] = { "forged", "无效卡", "card not genuine" },
@@ -216,7 +216,7 @@ static void set_reason(struct yn_decision *d, enum yn_pol_reason r)
 /* A DENY: whatever the grant path may have filled is wiped. */
 static int deny(struct yn_decision *d, enum yn_pol_reason r)
 {
-	d->verdict = YN_DENY;
+	d->verdict = YN_POL_DENY;
 	d->ride = 0;
 	d->subsidy_fen = 0;
 	d->pay_fen = 0;
@@ -309,8 +309,9 @@ static int decide_gate(const struct yn_policy *p, const struct yn_pol_input *in,
 		return deny(d, YN_POL_R_NOT_ELIGIBLE);
 	if (!in->checks.list_fresh && p->stale_rides != YN_STALE_CONTINUE)
 		return deny(d, YN_POL_R_LIST_STALE);
-	/* Bands stop free entries; nobody is kept from leaving. */
-	if (t->gate_kind != YN_TRIP_EXIT && in_band(p, in, &d->local))
+	/* Bands stop free entries and boardings; nobody is kept from leaving. */
+	if ((t->gate_kind == YN_TRIP_ENTRY || t->gate_kind == YN_TRIP_BOARD) &&
+	    in_band(p, in, &d->local))
 		return deny(d, YN_POL_R_TIME_BAND);
 	if (passback(p, in))
 		return deny(d, YN_POL_R_PASSBACK);
@@ -322,7 +323,7 @@ static int decide_gate(const struct yn_policy *p, const struct yn_pol_input *in,
 	d->updates.trip.kind = t->gate_kind;
 	set_reason(d, YN_POL_GRANTED);
 	snprintf(d->display, sizeof(d->display), "免费乘车 free ride");
-	d->verdict = YN_GRANT;
+	d->verdict = YN_POL_GRANT;
 	return 0;
 }
 
@@ -349,11 +350,20 @@ static const struct yn_pol_tier *best_tier(const struct yn_policy *p,
 	return best;
 }
 
+/* A date field of the benefit state: all zero (never) or a real date. */
+static int bdate_invalid(const struct yn_date *d)
+{
+	if (d->year == 0)
+		return d->month != 0 || d->day != 0;
+	return !yn_date_valid(d);
+}
+
 static int benefit_invalid(const struct yn_benefit *b)
 {
-	if (b->last_meal.year == 0)
-		return b->last_meal.month != 0 || b->last_meal.day != 0 || b->meals_on_last != 0;
-	return !yn_date_valid(&b->last_meal);
+	if (bdate_invalid(&b->last_meal) || bdate_invalid(&b->last_service))
+		return 1;
+	/* meals on a date that never was */
+	return b->last_meal.year == 0 && b->meals_on_last != 0;
 }
 
 static int decide_canteen(const struct yn_policy *p, const struct yn_pol_input *in,
@@ -411,7 +421,7 @@ static int decide_canteen(const struct yn_policy *p, const struct yn_pol_input *
 		 "补贴 %u.%02u 元 应付 %u.%02u 元 subsidy %u.%02u yuan, pay %u.%02u",
 		 subsidy / 100, subsidy % 100, d->pay_fen / 100, d->pay_fen % 100,
 		 subsidy / 100, subsidy % 100, d->pay_fen / 100, d->pay_fen % 100);
-	d->verdict = YN_GRANT;
+	d->verdict = YN_POL_GRANT;
 	return 0;
 }
 
@@ -425,7 +435,7 @@ static int decide_service(const struct yn_policy *p, const struct yn_pol_input *
 
 	if (!in->checks.list_fresh && p->stale_vouchers != YN_STALE_CONTINUE)
 		return deny(d, YN_POL_R_LIST_STALE);
-	if (bal < 0)
+	if (bal < 0 || benefit_invalid(&in->card.benefit))
 		return deny(d, YN_POL_R_CARD_INVALID);
 	if (units == 0)
 		return deny(d, YN_POL_R_INTERNAL);
@@ -434,11 +444,16 @@ static int decide_service(const struct yn_policy *p, const struct yn_pol_input *
 
 	d->voucher_units = units;
 	d->updates.voucher_debit = units;
+	d->updates.voucher_left = bal - (int32_t)units;
+	d->updates.write_benefit = 1;
+	d->updates.benefit = in->card.benefit;
+	d->updates.benefit.last_service = d->local.date;
+	d->updates.benefit.services_total = sat_add(in->card.benefit.services_total, 1);
 	set_reason(d, YN_POL_GRANTED);
 	snprintf(d->display, sizeof(d->display),
 		 "服务券 -%u 余 %u service voucher used, %u left",
 		 units, (uint32_t)bal - units, (uint32_t)bal - units);
-	d->verdict = YN_GRANT;
+	d->verdict = YN_POL_GRANT;
 	return 0;
 }
 
@@ -447,12 +462,12 @@ static int decide_service(const struct yn_policy *p, const struct yn_pol_input *
 static int terminal_invalid(const struct yn_policy *p, const struct yn_pol_terminal *t)
 {
 	switch (t->role) {
-	case YN_ROLE_GATE:
-		return t->gate_kind < YN_TRIP_ENTRY || t->gate_kind > YN_TRIP_BOARD ||
+	case YN_POL_ROLE_GATE:
+		return t->gate_kind < YN_TRIP_ENTRY || t->gate_kind > YN_TRIP_KIND_MAX ||
 		       t->service_class > YN_CLASS_PREMIUM;
-	case YN_ROLE_CANTEEN:
+	case YN_POL_ROLE_CANTEEN:
 		return p->same_district && t->district == 0;
-	case YN_ROLE_SERVICE:
+	case YN_POL_ROLE_SERVICE:
 		return 0;
 	}
 	return 1;
@@ -470,7 +485,7 @@ static int trips_invalid(const struct yn_pol_card *c)
 	if (c->n_trips > YN_POL_TRIPS_MAX)
 		return 1;
 	for (i = 0; i < c->n_trips; i++) {
-		if (c->trips[i].kind > YN_TRIP_BOARD)
+		if (c->trips[i].kind > YN_TRIP_KIND_MAX)
 			return 1;
 		if (c->trips[i].kind == YN_TRIP_NONE)
 			continue;
@@ -506,7 +521,7 @@ int yn_policy_decide(const struct yn_policy *p, const struct yn_pol_input *in,
 		return deny(d, YN_POL_R_CLOCK);
 	if (holder_invalid(h, &today))
 		return deny(d, YN_POL_R_CARD_INVALID);
-	if (in->terminal.role == YN_ROLE_GATE && trips_invalid(&in->card))
+	if (in->terminal.role == YN_POL_ROLE_GATE && trips_invalid(&in->card))
 		return deny(d, YN_POL_R_CARD_INVALID);
 	if (terminal_invalid(p, &in->terminal))
 		return deny(d, YN_POL_R_BAD_TERMINAL);
@@ -519,9 +534,9 @@ int yn_policy_decide(const struct yn_policy *p, const struct yn_pol_input *in,
 	d->age = yn_policy_age(&h->birth, &today);
 
 	switch (in->terminal.role) {
-	case YN_ROLE_GATE: return decide_gate(p, in, d);
-	case YN_ROLE_CANTEEN: return decide_canteen(p, in, d);
-	case YN_ROLE_SERVICE: return decide_service(p, in, d);
+	case YN_POL_ROLE_GATE: return decide_gate(p, in, d);
+	case YN_POL_ROLE_CANTEEN: return decide_canteen(p, in, d);
+	case YN_POL_ROLE_SERVICE: return decide_service(p, in, d);
 	}
 	return deny(d, YN_POL_R_BAD_TERMINAL);
 }

@@ -56,7 +56,9 @@ struct yn_pol_holder {
 	uint64_t serial;		/* card serial: the denylist key */
 	struct yn_date birth;
 	uint8_t residency;		/* enum yn_residency */
-	uint32_t district;		/* hukou district, GB/T 2260 code (440304 福田) */
+	uint32_t district;		/* hukou district; any numbering the
+					 * terminal's district also uses (the
+					 * card's enum yn_holder_district) */
 	uint32_t categories;		/* enum yn_category bits */
 	struct yn_date not_before;	/* valid from 00:00:00 local on this date */
 	struct yn_date not_after;	/* valid through 23:59:59 local on this date */
@@ -70,29 +72,35 @@ struct yn_pol_checks {
 	uint8_t list_fresh;		/* the denylist in force is within not_after */
 };
 
-/* Trip kinds, as written in the card's trip log. */
+/* Trip kinds, with the values of the card's trip log (card-format.md). */
 enum yn_trip_kind {
-	YN_TRIP_NONE = 0,
-	YN_TRIP_ENTRY = 1,	/* metro entry gate */
-	YN_TRIP_EXIT = 2,	/* metro exit gate */
-	YN_TRIP_BOARD = 3,	/* bus boarding */
+	YN_TRIP_NONE = 0,	/* empty slot */
+	YN_TRIP_ENTRY = 1,	/* metro gate, entering */
+	YN_TRIP_EXIT = 2,	/* metro gate, leaving */
+	YN_TRIP_BOARD = 3,	/* bus validator, boarding */
+	YN_TRIP_ALIGHT = 4,	/* bus validator, leaving */
 };
+#define YN_TRIP_KIND_MAX YN_TRIP_ALIGHT
 
 struct yn_trip {
-	uint32_t station;	/* line/station id of the gate or bus */
+	uint32_t station;	/* line and station of the gate or bus, one id
+				 * (e.g. line << 16 | station) */
 	int64_t time;		/* Unix seconds UTC */
 	uint8_t kind;		/* enum yn_trip_kind; YN_TRIP_NONE = empty slot */
 };
 
 #define YN_POL_TRIPS_MAX 16
 
-/* Canteen benefit state (backup data file on the card). */
+/* Benefit state (backup data file on the card).  Dates are Shanghai
+ * dates; a zeroed date (year 0) means never.  Bookkeeping the policy does
+ * not decide on (who wrote it, when) is the tap's. */
 struct yn_benefit {
-	struct yn_date last_meal;	/* Shanghai date of the last subsidised
-					 * meal; year 0 = never */
+	struct yn_date last_meal;	/* last subsidised meal */
 	uint8_t meals_on_last;		/* subsidised meals on that date */
 	uint32_t meals_total;		/* subsidised meals ever */
 	uint32_t subsidy_total_fen;	/* subsidy paid ever, in fen */
+	struct yn_date last_service;	/* last home-care service */
+	uint32_t services_total;	/* services ever */
 };
 
 /* What the card holds besides the holder record. */
@@ -103,11 +111,12 @@ struct yn_pol_card {
 	int32_t vouchers;	/* voucher purse balance, units */
 };
 
-enum yn_role {
-	YN_ROLE_NONE = 0,
-	YN_ROLE_GATE = 1,	/* bus/metro gate or bus validator */
-	YN_ROLE_CANTEEN = 2,	/* canteen checkout */
-	YN_ROLE_SERVICE = 3,	/* home-care service point */
+/* Terminal roles; the values equal enum yn_role of validator/config.h. */
+enum yn_pol_role {
+	YN_POL_ROLE_NONE = 0,
+	YN_POL_ROLE_GATE = 1,		/* bus/metro gate or bus validator */
+	YN_POL_ROLE_CANTEEN = 2,	/* canteen checkout */
+	YN_POL_ROLE_SERVICE = 3,	/* home-care service point */
 };
 
 enum yn_service_class {
@@ -117,13 +126,14 @@ enum yn_service_class {
 
 /* The terminal's own configuration and the current transaction. */
 struct yn_pol_terminal {
-	uint8_t role;		/* enum yn_role */
+	uint8_t role;		/* enum yn_pol_role */
 	uint8_t gate_kind;	/* gate: enum yn_trip_kind it records (ENTRY,
-				 * EXIT or BOARD) */
+				 * EXIT, BOARD or ALIGHT) */
 	uint8_t service_class;	/* gate: enum yn_service_class */
 	uint8_t canteen_open;	/* canteen: the till is open for meals */
 	uint32_t station;	/* gate: line/station id */
-	uint32_t district;	/* canteen: district code of the canteen */
+	uint32_t district;	/* canteen: the canteen's district, same
+				 * numbering as the holder's; 0 = none */
 	int32_t price_fen;	/* canteen: price of this meal, fen */
 };
 
@@ -138,14 +148,16 @@ struct yn_pol_input {
 
 /* ---- the decision ------------------------------------------------------ */
 
-enum yn_verdict {
-	YN_DENY = 0,
-	YN_GRANT = 1,
+/* The values equal YN_VERDICT_DENY / YN_VERDICT_GRANT of
+ * validator/outcome.h (which adds TAP_AGAIN, never a policy verdict). */
+enum yn_pol_verdict {
+	YN_POL_DENY = 0,
+	YN_POL_GRANT = 1,
 };
 
 /* Reason codes.  Values and names are stable: they go into journals. */
 enum yn_pol_reason {
-	YN_POL_GRANTED = 0,		/* "granted" */
+	YN_POL_GRANTED = 0,		/* "ok" */
 	YN_POL_R_INTERNAL = 1,		/* "internal": bad call, see the return */
 	YN_POL_R_DENYLISTED = 2,	/* "denylisted" */
 	YN_POL_R_FORGED = 3,		/* "forged": signature does not verify */
@@ -176,13 +188,14 @@ struct yn_pol_updates {
 	uint8_t write_benefit;		/* replace the benefit state with benefit */
 	struct yn_benefit benefit;
 	uint32_t voucher_debit;		/* debit this many units (0: none) */
+	int32_t voucher_left;		/* service grant: the purse after the debit */
 };
 
 #define YN_POL_DISPLAY_MAX 160
 #define YN_POL_NAME_MAX 64	/* policy, tier and band names, with NUL */
 
 struct yn_decision {
-	enum yn_verdict verdict;
+	enum yn_pol_verdict verdict;
 	enum yn_pol_reason reason;
 	const char *reason_name;	/* stable name, "expired" */
 	const char *msg_zh;		/* "已过期" */

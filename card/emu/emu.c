@@ -54,7 +54,7 @@ void emu_drop_session(struct yn_emu *c)
 {
 	yn_cleanse(&c->s, sizeof(c->s));
 	yn_cleanse(&c->pa, sizeof(c->pa));
-	tx_discard(c->sel);
+	emu_tx_discard(c->sel);
 }
 
 static void reset_volatile(struct yn_emu *c)
@@ -159,7 +159,7 @@ int yn_emu_create_file_signed(const char *path, const uint8_t *uid, size_t uid_l
 		return r;
 	}
 	close(fd);
-	r = state_save(c, path);
+	r = emu_state_save(c, path);
 	if (r != 0)
 		unlink(path);
 	yn_emu_free(c);
@@ -179,7 +179,7 @@ int yn_emu_load(const char *path, struct yn_emu **out)
 	*out = NULL;
 	if ((c = card_alloc()) == NULL)
 		return YN_ENOMEM;
-	if ((r = state_load(path, c)) != 0) {
+	if ((r = emu_state_load(path, c)) != 0) {
 		yn_emu_free(c);
 		return r;
 	}
@@ -198,7 +198,7 @@ void yn_emu_free(struct yn_emu *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < EMU_MAX_APPS; i++)
-		app_free(c->apps[i]);
+		emu_app_free(c->apps[i]);
 	if (c->chain_buf != NULL)
 		yn_cleanse(c->chain_buf, EMU_CHAIN_MAX + 64);
 	if (c->scratch != NULL)
@@ -378,7 +378,7 @@ static int native(struct yn_emu *c, uint8_t ins, const uint8_t *data, size_t len
 			goto execute;
 		}
 		if (c->pa.active)
-			return sm_auth_step(c, data, len, rp);
+			return emu_sm_auth_step(c, data, len, rp);
 		rp->status = ST_ILLEGAL_COMMAND;
 		return 0;
 	}
@@ -392,8 +392,8 @@ static int native(struct yn_emu *c, uint8_t ins, const uint8_t *data, size_t len
 	if (c->pa.active)
 		memset(&c->pa, 0, sizeof(c->pa));
 	if (ins == 0xAA || ins == 0x71 || ins == 0x77)
-		return sm_auth_start(c, ins, data, len, rp);
-	expect = iso ? 0 : cmd_expected_len(c, ins, data, len);
+		return emu_sm_auth_start(c, ins, data, len, rp);
+	expect = iso ? 0 : emu_cmd_expected_len(c, ins, data, len);
 	if (expect > len && expect <= EMU_CHAIN_MAX) {
 		memcpy(c->chain_buf, data, len);
 		c->chain_len = len;
@@ -404,7 +404,7 @@ static int native(struct yn_emu *c, uint8_t ins, const uint8_t *data, size_t len
 		return 0;
 	}
 execute:
-	r = cmd_execute(c, ins, data, len, iso, rp);
+	r = emu_cmd_execute(c, ins, data, len, iso, rp);
 	if (r != 0)
 		return r;
 	/* ReadSig answers in one frame (status 90), as a real card does. */
@@ -450,7 +450,7 @@ static int lose_power(struct yn_emu *c)
 	c->tear_cmd = 0;
 	c->tear_write = 0;
 	if (c->nv_dirty && c->path != NULL)
-		r = state_save(c, c->path);
+		r = emu_state_save(c, c->path);
 	c->nv_dirty = 0;
 	return r != 0 ? r : YN_ECARDGONE;
 }
@@ -510,7 +510,7 @@ done:
 		return lose_power(c);
 	}
 	if (c->nv_dirty && c->path != NULL) {
-		int e = state_save(c, c->path);
+		int e = emu_state_save(c, c->path);
 
 		c->nv_dirty = 0;
 		if (e != 0) {

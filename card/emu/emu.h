@@ -6,8 +6,10 @@
  * after every change that a real card would have made permanent (committed
  * transactions, standard-file writes, key and application changes).
  * It takes ISO 7816-4 command APDUs — native DESFire commands wrapped with
- * CLA 0x90, the ISO commands it supports, and the PC/SC GET DATA pseudo-APDU
+ * CLA 0x90 (with the ISO-framed variants 8D/AD/8B/AB of WriteData, ReadData,
+ * WriteRecord and ReadRecords) and the PC/SC GET DATA pseudo-APDU
  * FF CA 00 00 00 (answered with the UID) — and returns response APDUs.
+ * The ISO 7816-4 command set (CLA 00) is not implemented: 6D 00.
  *
  * Behaviour where NXP is silent is documented in docs/emulator.md.
  */
@@ -51,7 +53,8 @@ void yn_emu_power_on(struct yn_emu *card);
 void yn_emu_power_off(struct yn_emu *card);
 void yn_emu_reset(struct yn_emu *card);
 
-/* Identity for the reader layers. */
+/* Identity for the reader layers.  yn_emu_uid copies the UID (4, 7 or 10
+ * bytes) and returns 0. */
 int yn_emu_uid(const struct yn_emu *card, uint8_t uid[10], size_t *uid_len);
 /* PC/SC part-3 contactless ATR (3B 81 80 01 80 80). */
 void yn_emu_atr(const struct yn_emu *card, uint8_t atr[33], size_t *atr_len);

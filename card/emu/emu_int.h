@@ -1,7 +1,9 @@
 /*
  * Internals of the software DESFire EV2 card, shared by its modules:
  *   emu.c     life cycle, power, APDU framing and 0xAF chaining
- *   cmd.c     the native command set (dispatch, access rules)
+ *   cmd.c     command dispatch and the rights every command shares
+ *   cmd_app.c PICC, application and key commands
+ *   cmd_file.c file commands, file access rights and communication modes
  *   files.c   files, values, records and the transaction mirror
  *   sm.c      authentication and secure messaging (EV1 and EV2)
  *   nvm.c     the non-volatile memory model: write counting and tearing
@@ -202,40 +204,40 @@ int emu_sign_uid(const uint8_t *uid, size_t uid_len, const char *key_uri,
 /* A write of n bytes to dst that can be torn: copies all n bytes and
  * returns 0, or copies only the bytes that reached the memory before the
  * armed cut and returns EMU_TORN. */
-int nv_write(struct yn_emu *c, uint8_t *dst, const uint8_t *src, size_t n);
+int emu_nv_write(struct yn_emu *c, uint8_t *dst, const uint8_t *src, size_t n);
 /* An all-or-nothing update of journal_len bytes (journal, then commit flag).
  * Returns 0: apply the change; EMU_TORN: do not apply it (power lost before
  * the commit flag); NV_APPLY_TORN: apply it, then the card loses power. */
 #define NV_APPLY_TORN 1
-int nv_atomic(struct yn_emu *c, size_t journal_len);
+int emu_nv_atomic(struct yn_emu *c, size_t journal_len);
 
 /* --- files.c --- */
-void files_free(struct emu_file *f);
-void app_free(struct emu_app *a);
+void emu_file_free(struct emu_file *f);
+void emu_app_free(struct emu_app *a);
 /* Bytes of user memory charged for a file / an application. */
-size_t files_charge(const struct emu_file *f);
-size_t app_charge(const struct emu_app *a);
+size_t emu_file_charge(const struct emu_file *f);
+size_t emu_app_charge(const struct emu_app *a);
 size_t emu_free_memory(const struct yn_emu *c);
 /* Pending changes in the selected application (0 if none). */
-int tx_pending(const struct emu_app *a);
-/* Journal size of the pending changes (for nv_atomic). */
-size_t tx_journal_len(const struct emu_app *a);
+int emu_tx_pending(const struct emu_app *a);
+/* Journal size of the pending changes (for emu_nv_atomic). */
+size_t emu_tx_journal_len(const struct emu_app *a);
 /* Make every pending change visible. */
-void tx_apply(struct emu_app *a);
+void emu_tx_apply(struct emu_app *a);
 /* Discard every pending change. */
-void tx_discard(struct emu_app *a);
+void emu_tx_discard(struct emu_app *a);
 /* Value-file operations on the pending value; ST_* results. */
-int value_credit(struct emu_file *f, int32_t v);
-int value_debit(struct emu_file *f, int32_t v);
-int value_limited_credit(struct emu_file *f, int32_t v);
-int32_t value_visible(const struct emu_file *f);
+int emu_value_credit(struct emu_file *f, int32_t v);
+int emu_value_debit(struct emu_file *f, int32_t v);
+int emu_value_limited_credit(struct emu_file *f, int32_t v);
+int32_t emu_value_visible(const struct emu_file *f);
 /* Records: pending write into the new record; ST_* results. */
-int record_write(struct emu_file *f, uint32_t off, uint32_t len, const uint8_t *data);
+int emu_record_write(struct emu_file *f, uint32_t off, uint32_t len, const uint8_t *data);
 /* Copy records [recno newest-first, count] oldest first into out. */
-int record_read(const struct emu_file *f, uint32_t recno, uint32_t count, uint8_t *out,
-		size_t cap, size_t *out_len);
-/* Deep copy of an application (for building a new state before nv_atomic). */
-struct emu_file *file_new(uint8_t type);
+int emu_record_read(const struct emu_file *f, uint32_t recno, uint32_t count, uint8_t *out,
+		    size_t cap, size_t *out_len);
+/* A new, empty file of the given type (FT_*), or NULL without memory. */
+struct emu_file *emu_file_new(uint8_t type);
 
 /* --- sm.c --- */
 struct emu_reply {
@@ -244,9 +246,9 @@ struct emu_reply {
 	size_t len;
 };
 /* Authentication frames. */
-int sm_auth_start(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len,
-		  struct emu_reply *rp);
-int sm_auth_step(struct yn_emu *c, const uint8_t *data, size_t len, struct emu_reply *rp);
+int emu_sm_auth_start(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len,
+		      struct emu_reply *rp);
+int emu_sm_auth_step(struct yn_emu *c, const uint8_t *data, size_t len, struct emu_reply *rp);
 
 /* How a command's data travels in the current session. */
 struct sm_cmd {
@@ -268,24 +270,24 @@ struct sm_cmd {
 };
 /* Check and strip the command's MAC / decrypt its data.  ST_OK or an
  * ST_* error (ST_INTEGRITY on a bad MAC, CRC or padding). */
-int sm_unwrap(struct yn_emu *c, struct sm_cmd *m);
+int emu_sm_unwrap(struct yn_emu *c, struct sm_cmd *m);
 /* Protect a successful response (status ST_OK or ST_SIGNATURE) in place
  * according to mode, and advance the EV2 command counter. */
-int sm_wrap(struct yn_emu *c, int mode, struct emu_reply *rp);
+int emu_sm_wrap(struct yn_emu *c, int mode, struct emu_reply *rp);
 
-/* --- cmd.c --- */
+/* --- cmd.c, cmd_file.c --- */
 /* Execute one assembled native command.  Fills rp; returns 0 or EMU_TORN
  * or a negative YN_E* for an internal failure. */
-int cmd_execute(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len, int iso,
-		struct emu_reply *rp);
+int emu_cmd_execute(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len, int iso,
+		    struct emu_reply *rp);
 /* Total command data (after the command byte) that WriteData/WriteRecord
  * needs in this session, so that chaining knows when it is complete; 0 if
  * the command is not chained or the length cannot be told (it then runs
  * on what it has). */
-size_t cmd_expected_len(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len);
+size_t emu_cmd_expected_len(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len);
 
 /* --- state.c --- */
-int state_save(const struct yn_emu *c, const char *path);
-int state_load(const char *path, struct yn_emu *c);
+int emu_state_save(const struct yn_emu *c, const char *path);
+int emu_state_load(const char *path, struct yn_emu *c);
 
 #endif

@@ -20,7 +20,7 @@ static size_t round_block(uint64_t n)
 	return (size_t)((n + EMU_NV_BLOCK - 1) / EMU_NV_BLOCK * EMU_NV_BLOCK);
 }
 
-struct emu_file *file_new(uint8_t type)
+struct emu_file *emu_file_new(uint8_t type)
 {
 	struct emu_file *f = calloc(1, sizeof(*f));
 
@@ -29,7 +29,7 @@ struct emu_file *file_new(uint8_t type)
 	return f;
 }
 
-void files_free(struct emu_file *f)
+void emu_file_free(struct emu_file *f)
 {
 	if (f == NULL)
 		return;
@@ -39,19 +39,19 @@ void files_free(struct emu_file *f)
 	free(f);
 }
 
-void app_free(struct emu_app *a)
+void emu_app_free(struct emu_app *a)
 {
 	size_t i;
 
 	if (a == NULL)
 		return;
 	for (i = 0; i < EMU_MAX_FILES; i++)
-		files_free(a->files[i]);
+		emu_file_free(a->files[i]);
 	yn_cleanse(a->keys, sizeof(a->keys));
 	free(a);
 }
 
-size_t files_charge(const struct emu_file *f)
+size_t emu_file_charge(const struct emu_file *f)
 {
 	switch (f->type) {
 	case FT_STD:
@@ -65,13 +65,13 @@ size_t files_charge(const struct emu_file *f)
 	}
 }
 
-size_t app_charge(const struct emu_app *a)
+size_t emu_app_charge(const struct emu_app *a)
 {
 	size_t n = 2 * EMU_NV_BLOCK, i;
 
 	for (i = 0; i < EMU_MAX_FILES; i++)
 		if (a->files[i] != NULL)
-			n += files_charge(a->files[i]);
+			n += emu_file_charge(a->files[i]);
 	return n;
 }
 
@@ -81,7 +81,7 @@ size_t emu_free_memory(const struct yn_emu *c)
 
 	for (i = 0; i < EMU_MAX_APPS; i++)
 		if (c->apps[i] != NULL)
-			used += app_charge(c->apps[i]);
+			used += emu_app_charge(c->apps[i]);
 	return used >= EMU_NV_CAPACITY ? 0 : EMU_NV_CAPACITY - used;
 }
 
@@ -90,7 +90,7 @@ static int file_pending(const struct emu_file *f)
 	return f->mirror != NULL || f->tx_value_dirty || f->tx_rec != NULL || f->tx_clear;
 }
 
-int tx_pending(const struct emu_app *a)
+int emu_tx_pending(const struct emu_app *a)
 {
 	size_t i;
 
@@ -102,7 +102,7 @@ int tx_pending(const struct emu_app *a)
 	return 0;
 }
 
-size_t tx_journal_len(const struct emu_app *a)
+size_t emu_tx_journal_len(const struct emu_app *a)
 {
 	size_t n = 0, i;
 
@@ -136,7 +136,7 @@ static void file_discard(struct emu_file *f)
 	f->tx_lc_used = 0;
 }
 
-void tx_discard(struct emu_app *a)
+void emu_tx_discard(struct emu_app *a)
 {
 	size_t i;
 
@@ -179,7 +179,7 @@ static void file_apply(struct emu_file *f)
 	file_discard(f);
 }
 
-void tx_apply(struct emu_app *a)
+void emu_tx_apply(struct emu_app *a)
 {
 	size_t i;
 
@@ -193,7 +193,7 @@ static int64_t value_pending(const struct emu_file *f)
 	return f->tx_value_dirty ? f->tx_value : f->value;
 }
 
-int32_t value_visible(const struct emu_file *f)
+int32_t emu_value_visible(const struct emu_file *f)
 {
 	return f->value;
 }
@@ -204,7 +204,7 @@ static void value_set(struct emu_file *f, int64_t v)
 	f->tx_value_dirty = 1;
 }
 
-int value_credit(struct emu_file *f, int32_t v)
+int emu_value_credit(struct emu_file *f, int32_t v)
 {
 	int64_t n;
 
@@ -217,7 +217,7 @@ int value_credit(struct emu_file *f, int32_t v)
 	return ST_OK;
 }
 
-int value_debit(struct emu_file *f, int32_t v)
+int emu_value_debit(struct emu_file *f, int32_t v)
 {
 	int64_t n;
 
@@ -231,7 +231,7 @@ int value_debit(struct emu_file *f, int32_t v)
 	return ST_OK;
 }
 
-int value_limited_credit(struct emu_file *f, int32_t v)
+int emu_value_limited_credit(struct emu_file *f, int32_t v)
 {
 	int64_t n;
 
@@ -251,7 +251,7 @@ int value_limited_credit(struct emu_file *f, int32_t v)
 	return ST_OK;
 }
 
-int record_write(struct emu_file *f, uint32_t off, uint32_t len, const uint8_t *data)
+int emu_record_write(struct emu_file *f, uint32_t off, uint32_t len, const uint8_t *data)
 {
 	if (f->tx_clear)
 		return ST_PERMISSION;
@@ -268,8 +268,8 @@ int record_write(struct emu_file *f, uint32_t off, uint32_t len, const uint8_t *
 	return ST_OK;
 }
 
-int record_read(const struct emu_file *f, uint32_t recno, uint32_t count, uint8_t *out,
-		size_t cap, size_t *out_len)
+int emu_record_read(const struct emu_file *f, uint32_t recno, uint32_t count, uint8_t *out,
+		    size_t cap, size_t *out_len)
 {
 	uint32_t n = f->rec_count, start;
 	size_t bytes;

@@ -28,7 +28,7 @@ static size_t account(struct yn_emu *c, size_t n, int *torn)
 	return c->tear_bytes < n ? c->tear_bytes : n;
 }
 
-int nv_write(struct yn_emu *c, uint8_t *dst, const uint8_t *src, size_t n)
+int emu_nv_write(struct yn_emu *c, uint8_t *dst, const uint8_t *src, size_t n)
 {
 	int torn;
 	size_t k = account(c, n, &torn);
@@ -38,7 +38,7 @@ int nv_write(struct yn_emu *c, uint8_t *dst, const uint8_t *src, size_t n)
 	return torn ? EMU_TORN : 0;
 }
 
-int nv_atomic(struct yn_emu *c, size_t journal_len)
+int emu_nv_atomic(struct yn_emu *c, size_t journal_len)
 {
 	int torn;
 	size_t k;

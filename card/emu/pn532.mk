@@ -11,3 +11,6 @@ $(BUILD)/bench/bench_nfc: $(BUILD)/tests/bench/bench_nfc.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(quiet) LD $@
 	$(Q)$(CC) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+# test_pn532_freefare runs `yinian card serve --pn532`: build the tool first.
+$(BUILD)/tests/test_pn532_freefare: | $(BUILD)/yinian

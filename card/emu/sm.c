@@ -58,8 +58,8 @@ static void session_clear(struct emu_session *s, int keep_ti)
  *   77 KeyNo                        (EV2 NonFirst: needs an EV2 session)
  * Answer: AF || E(K, RndB).
  */
-int sm_auth_start(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len,
-		  struct emu_reply *rp)
+int emu_sm_auth_start(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len,
+		      struct emu_reply *rp)
 {
 	struct yn_rd rd;
 	uint8_t keyno, lencap = 0;
@@ -71,7 +71,7 @@ int sm_auth_start(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len
 	 * AbortTransaction, discards the pending transaction. */
 	memset(&c->pa, 0, sizeof(c->pa));
 	session_clear(&c->s, cmd == 0x77);
-	tx_discard(c->sel);
+	emu_tx_discard(c->sel);
 
 	yn_rd_init(&rd, data, len);
 	if (yn_rd_u8(&rd, &keyno) != 0)
@@ -116,7 +116,7 @@ int sm_auth_start(struct yn_emu *c, uint8_t cmd, const uint8_t *data, size_t len
  * Answer (EV2First): 00 || E(K, TI || RndA' || PDcap2 || PCDcap2)
  * Answer (NonFirst): 00 || E(K, RndA')
  */
-int sm_auth_step(struct yn_emu *c, const uint8_t *data, size_t len, struct emu_reply *rp)
+int emu_sm_auth_step(struct yn_emu *c, const uint8_t *data, size_t len, struct emu_reply *rp)
 {
 	struct emu_pending_auth pa = c->pa;
 	uint8_t plain[32], rnda[16], rot[16], out[32], iv[16];
@@ -301,13 +301,11 @@ static int unwrap_ev2(struct yn_emu *c, struct sm_cmd *m, const uint8_t *rest, s
 	}
 	if ((r = yn_ev2_iv_cmd(c->s.ev2.enc, c->s.ti, c->s.ctr, iv)) != 0)
 		return r;
-	if (yn_ev2_decrypt(c->s.ev2.enc, iv, rest, dlen, m->body, sizeof(m->body), &m->body_len) !=
-	    0)
-		return ST_INTEGRITY;
-	return ST_OK;
+	r = yn_ev2_decrypt(c->s.ev2.enc, iv, rest, dlen, m->body, sizeof(m->body), &m->body_len);
+	return r == 0 ? ST_OK : ST_INTEGRITY;
 }
 
-int sm_unwrap(struct yn_emu *c, struct sm_cmd *m)
+int emu_sm_unwrap(struct yn_emu *c, struct sm_cmd *m)
 {
 	const uint8_t *rest;
 	size_t rest_len;
@@ -330,7 +328,7 @@ int sm_unwrap(struct yn_emu *c, struct sm_cmd *m)
 	}
 }
 
-int sm_wrap(struct yn_emu *c, int mode, struct emu_reply *rp)
+int emu_sm_wrap(struct yn_emu *c, int mode, struct emu_reply *rp)
 {
 	uint8_t *tmp = c->scratch;
 	uint8_t mac[8], iv[16];
@@ -338,7 +336,8 @@ int sm_wrap(struct yn_emu *c, int mode, struct emu_reply *rp)
 	int r;
 
 	if (c->s.kind == AUTH_EV1) {
-		if (mode != CM_FULL) {
+		/* an answer without data (a Full-mode write) carries a CMAC */
+		if (mode != CM_FULL || rp->len == 0) {
 			if (rp->len + 8 > EMU_CHAIN_MAX)
 				return YN_EINTERNAL;
 			memcpy(tmp, rp->buf, rp->len);
@@ -365,7 +364,8 @@ int sm_wrap(struct yn_emu *c, int mode, struct emu_reply *rp)
 	if (mode == CM_FULL && rp->len > 0) {
 		if ((r = yn_ev2_iv_resp(c->s.ev2.enc, c->s.ti, (uint16_t)(c->s.ctr + 1), iv)) != 0)
 			return r;
-		if ((r = yn_ev2_encrypt(c->s.ev2.enc, iv, rp->buf, rp->len, tmp, EMU_CHAIN_MAX + 32, &n)) != 0)
+		r = yn_ev2_encrypt(c->s.ev2.enc, iv, rp->buf, rp->len, tmp, EMU_CHAIN_MAX + 64, &n);
+		if (r != 0)
 			return r;
 		memcpy(rp->buf, tmp, n);
 		rp->len = n;

@@ -155,7 +155,7 @@ static int fsync_dir(const char *path)
 	return r;
 }
 
-int state_save(const struct yn_emu *c, const char *path)
+int emu_state_save(const struct yn_emu *c, const char *path)
 {
 	struct yn_wr w;
 	uint8_t *buf;
@@ -272,7 +272,7 @@ static int get_file(struct yn_rd *rd, struct emu_file **out, const char **why)
 			n : (size_t)f->rec_size * f->rec_count;
 
 		if ((f->data = calloc(1, n)) == NULL) {
-			files_free(f);
+			emu_file_free(f);
 			return YN_ENOMEM;
 		}
 		*why = "file content truncated";
@@ -282,7 +282,7 @@ static int get_file(struct yn_rd *rd, struct emu_file **out, const char **why)
 	*out = f;
 	return 0;
 fail:
-	files_free(f);
+	emu_file_free(f);
 	return YN_ECORRUPT;
 }
 
@@ -327,11 +327,11 @@ static int get_app(struct yn_rd *rd, struct emu_app **out, const char **why)
 		struct emu_file *f;
 
 		if ((r = get_file(rd, &f, why)) != 0) {
-			app_free(a);
+			emu_app_free(a);
 			return r;
 		}
 		if (a->files[f->no] != NULL) {
-			files_free(f);
+			emu_file_free(f);
 			*why = "duplicate file number";
 			goto fail;
 		}
@@ -340,7 +340,7 @@ static int get_app(struct yn_rd *rd, struct emu_app **out, const char **why)
 	*out = a;
 	return 0;
 fail:
-	app_free(a);
+	emu_app_free(a);
 	return YN_ECORRUPT;
 }
 
@@ -397,13 +397,13 @@ static int parse(const uint8_t *buf, size_t len, struct yn_emu *c, const char **
 	*why = "more data than the card's memory holds";
 	for (j = 0, used = 0; j < EMU_MAX_APPS; j++)
 		if (c->apps[j] != NULL)
-			used += app_charge(c->apps[j]);
+			used += emu_app_charge(c->apps[j]);
 	if (used > EMU_NV_CAPACITY)
 		return YN_ECORRUPT;
 	return 0;
 }
 
-int state_load(const char *path, struct yn_emu *c)
+int emu_state_load(const char *path, struct yn_emu *c)
 {
 	struct stat st;
 	uint8_t *buf = NULL;

@@ -178,8 +178,11 @@ static int control(struct yn_emu *card, int fd, uint8_t code, uint8_t *out)
 		yn_emu_power_on(card);
 		return 0;
 	case 0x02:
+		/* pcscd resets a card it has not powered on itself (a new
+		 * card process under a live pcscd): a reset leaves the card
+		 * powered, with a fresh session state, in every case. */
 		yn_info("vpcd: reset");
-		yn_emu_reset(card);
+		yn_emu_power_on(card);
 		return 0;
 	case 0x04:
 		yn_emu_atr(card, out + 2, &n);

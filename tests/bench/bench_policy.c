@@ -62,7 +62,7 @@ int main(void)
 	in.holder.district = 440304;
 	in.holder.categories = YN_CAT_DIBAO;
 	in.checks.sig_ok = in.checks.not_denylisted = in.checks.list_fresh = 1;
-	in.terminal.role = YN_ROLE_GATE;
+	in.terminal.role = YN_POL_ROLE_GATE;
 	in.terminal.gate_kind = YN_TRIP_ENTRY;
 	in.terminal.station = 1010;
 	in.card.n_trips = YN_POL_TRIPS_MAX;
@@ -74,14 +74,14 @@ int main(void)
 	in.now = base;
 	bench_decide("gate grant (16 trips)", &p, &in);
 
-	in.terminal.role = YN_ROLE_CANTEEN;
+	in.terminal.role = YN_POL_ROLE_CANTEEN;
 	in.terminal.district = 440304;
 	in.terminal.canteen_open = 1;
 	in.terminal.price_fen = 1800;
 	yn_time_parse_iso8601("2026-03-02T11:00:00+08:00", &in.now);
 	bench_decide("canteen grant", &p, &in);
 
-	in.terminal.role = YN_ROLE_SERVICE;
+	in.terminal.role = YN_POL_ROLE_SERVICE;
 	in.card.vouchers = 10;
 	bench_decide("service grant", &p, &in);
 

@@ -3,8 +3,9 @@
  * reader backend: GetVersion (91 AF frames), GET DATA UID, an EV2
  * authentication done with the crypto primitives and a MACed command in
  * its session, a power cycle that drops the session, persistence of a
- * change across a restart of the card process, a clean exit on SIGTERM,
- * and the round-trip time per APDU.  Run under scripts/pcsc-rig.
+ * change across a restart of the card process, a clean exit on SIGTERM and
+ * when pcscd goes away, and the round-trip time per APDU.  Run under
+ * scripts/pcsc-rig.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
@@ -262,11 +264,44 @@ static void test_card_serve_missing_state_fails(void **state)
 	assert_int_equal(WEXITSTATUS(st), 1);
 }
 
+/* Last: stop pcscd under the card (the rig tolerates it): vpcd closes the
+ * connection and `card serve` ends by itself with status 0. */
+static void test_card_serve_exits_when_vpcd_goes(void **state)
+{
+	const char *pp = getenv("YN_PCSCD_PID");
+	struct yn_reader *r;
+	int st = -1, i;
+	pid_t w = 0;
+
+	(void)state;
+	if (pp == NULL) {
+		skip();
+		return;
+	}
+	/* let pcscd see the previous card process leave (it polls every
+	 * 400 ms) before this one connects */
+	yn_sleep_ms(1000);
+	start_serve();
+	r = reader_with_card();
+	yn_reader_close(r);
+	assert_int_equal(kill((pid_t)atoi(pp), SIGTERM), 0);
+	for (i = 0; i < 100 && w == 0; i++) {
+		w = waitpid(card_pid, &st, WNOHANG);
+		if (w == 0)
+			yn_sleep_ms(50);
+	}
+	assert_int_equal(w, card_pid);
+	card_pid = -1;
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_card_serve_over_pcsc),
 		cmocka_unit_test(test_card_serve_missing_state_fails),
+		cmocka_unit_test(test_card_serve_exits_when_vpcd_goes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -143,6 +143,34 @@ static void test_trip_encode_refuses_bad_struct(void **state)
 	assert_int_equal(yn_triprec_encode(&t, out, YN_TRIPREC_LEN - 1, &n, NULL), YN_ENOSPC);
 }
 
+static void test_trip_list_decodes_whole_records_only(void **state)
+{
+	uint8_t buf[3 * YN_TRIPREC_LEN];
+	struct yn_triprec out[3];
+	const char *why = NULL;
+	size_t n = 9, i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		yn_test_hex(trip_hex, buf + i * YN_TRIPREC_LEN, YN_TRIPREC_LEN);
+		buf[i * YN_TRIPREC_LEN + 5] = (uint8_t)(0x22 + i);	/* time + i */
+	}
+	assert_int_equal(yn_triprec_decode_list(buf, sizeof(buf), out, 3, &n, NULL), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(out[2].time, 1796170532u);
+	assert_int_equal(yn_triprec_decode_list(buf, 0, out, 3, &n, NULL), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(yn_triprec_decode_list(buf, sizeof(buf) - 1, out, 3, &n, &why),
+			 YN_ETRUNC);
+	assert_non_null(strstr(why, "inside a record"));
+	assert_int_equal(yn_triprec_decode_list(buf, sizeof(buf), out, 2, &n, NULL), YN_ENOSPC);
+	buf[2 * YN_TRIPREC_LEN + 1] = 0x07;	/* third record: unknown kind */
+	assert_int_equal(yn_triprec_decode_list(buf, sizeof(buf), out, 3, &n, &why), YN_ERANGE);
+	assert_non_null(strstr(why, "kind"));
+	assert_int_equal(n, 0);
+	assert_int_equal(out[0].time, 0);
+}
+
 static void test_benefit_worked_example_bytes(void **state)
 {
 	struct yn_benefitrec b = example_benefit(), back;
@@ -316,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_trip_trailing_byte_refused),
 		cmocka_unit_test(test_trip_bad_fields_refused),
 		cmocka_unit_test(test_trip_encode_refuses_bad_struct),
+		cmocka_unit_test(test_trip_list_decodes_whole_records_only),
 		cmocka_unit_test(test_benefit_worked_example_bytes),
 		cmocka_unit_test(test_benefit_fresh_card_is_version_and_zeros),
 		cmocka_unit_test(test_benefit_truncated_trailing_version),

@@ -73,6 +73,10 @@ static void test_config_errors_name_the_line(void **state)
 	} cases[] = {
 		{ "role = gate", "role = turnstile", "line 3: role must be gate" },
 		{ "station = 1010", "station = ten", "line 4: station must be a number" },
+		{ "station = 1010", "station = 70000", "line 4: station must be a whole number from 1 to 65535" },
+		{ "station = 1010", "kind = sideways", "line 4: kind must be entry" },
+		{ "id = GATE-01", "id = GATE 01", "line 2: terminal id must be printable ASCII" },
+		{ "id = GATE-01", "id = GATE-0123456789ABCDEF", "line 2: terminal id is too long" },
 		{ "budget_ms = 250", "budget_ms = 20", "line 5: budget_ms must be a whole number from 50" },
 		{ "budget_ms = 250", "budget_ms = 250x", "line 5:" },
 		{ "budget_ms = 250", "colour = blue", "line 5: unknown key 'colour' in [terminal]" },

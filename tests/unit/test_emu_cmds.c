@@ -400,6 +400,32 @@ static void test_access_rights_keys(void **state)
 	yn_emu_free(c);
 }
 
+/* R free and RW key 1 on a MAC file: plain for everyone but key 1, which
+ * gets the file's MAC mode (docs/emulator.md "Free access"). */
+static void test_free_right_plain_but_session_key_gets_file_mode(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	size_t n;
+	static const uint8_t rd[7] = { 0x01, 0, 0, 0, 4, 0, 0 };
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CD000007 01 01 10E1 100000 00", "9100");	/* R=E W=1 RW=1 CAR=0 */
+	expect(c, "90BD000007 01 000000 040000 00", "00000000 9100");
+	auth_ev2(c, 2, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xBD, rd, 7, NULL, 0, M_PLAIN, out, sizeof(out), &n), 0);
+	assert_int_equal(n, 4);
+	expect(c, "905A000003 030201 00", "9100");
+	auth_ev2(c, 1, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xBD, rd, 7, NULL, 0, M_MAC, out, sizeof(out), &n), 0);
+	assert_int_equal(n, 4);
+	/* and a plain request from key 1 lacks its MAC */
+	assert_int_equal(ev2_x(c, &s, 0xBD, rd, 7, NULL, 0, M_PLAIN, out, sizeof(out), &n), 0x7E);
+	yn_emu_free(c);
+}
+
 static void test_full_mode_round_trip_with_client(void **state)
 {
 	struct yn_emu *c = card_new();
@@ -508,6 +534,248 @@ static void test_response_chaining_and_abort(void **state)
 	yn_emu_free(c);
 }
 
+/* EV1 secure messaging (desfire.md §3.2) in every mode, with an
+ * independent EV1 client: Full write/read with CRC32, MAC write with the
+ * MAC sent, plain commands with the response CMAC, value operations,
+ * GetCardUID, and a bad MAC. */
+static void test_ev1_secure_messaging_all_modes(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess1 s;
+	uint8_t out[256], data[80];
+	size_t n, i;
+	static const uint8_t wr[7] = { 0x01, 0x04, 0, 0, 70, 0, 0 };
+	static const uint8_t rd[7] = { 0x01, 0x04, 0, 0, 70, 0, 0 };
+	static const uint8_t wr2[7] = { 0x02, 0, 0, 0, 60, 0, 0 };
+	static const uint8_t rd2[7] = { 0x02, 0, 0, 0, 60, 0, 0 };
+	static const uint8_t v7[4] = { 7, 0, 0, 0 };
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CD000007 01 03 1010 800000 00", "9100");	/* Full, key 1 */
+	expect(c, "90CD000007 02 01 1010 800000 00", "9100");	/* MAC, key 1 */
+	expect(c, "90CC000011 03 03 1010 00000000 64000000 0A000000 00 00", "9100");
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(0xC0 ^ i);
+	auth_ev1(c, 1, zero16, &s);
+	/* Full write of 70 bytes: 7 + 80 bytes of cryptogram in one APDU; the
+	 * answer to a write carries a CMAC, not a cryptogram */
+	assert_int_equal(ev1_x(c, &s, 0x3D, wr, 7, data, 70, M_FULL, 0, 0, 0, out, &n), 0);
+	assert_int_equal(ev1_x(c, &s, 0xBD, rd, 7, NULL, 0, M_FULL, 0, 1, 70, out, &n), 0);
+	assert_memory_equal(out, data, 70);
+	assert_int_equal(ev1_x(c, &s, 0x3D, wr2, 7, data, 60, M_MAC, 1, 0, 0, out, &n), 0);
+	assert_int_equal(ev1_x(c, &s, 0xBD, rd2, 7, NULL, 0, M_MAC, 0, 0, 0, out, &n), 0);
+	assert_int_equal(n, 60);
+	assert_memory_equal(out, data, 60);
+	assert_int_equal(ev1_x(c, &s, 0x6F, NULL, 0, NULL, 0, M_MAC, 0, 0, 0, out, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(ev1_x(c, &s, 0x0C, (const uint8_t *)"\x03", 1, v7, 4, M_FULL, 0, 0, 0,
+			       out, &n), 0);
+	assert_int_equal(ev1_x(c, &s, 0xC7, NULL, 0, NULL, 0, M_PLAIN, 0, 0, 0, out, &n), 0);
+	assert_int_equal(ev1_x(c, &s, 0x6C, (const uint8_t *)"\x03", 1, NULL, 0, M_FULL, 0, 1, 4,
+			       out, &n), 0);
+	assert_int_equal(yn_get_u32le(out), 17);
+	assert_int_equal(ev1_x(c, &s, 0x51, NULL, 0, NULL, 0, M_FULL, 0, 1, 7, out, &n), 0);
+	assert_memory_equal(out, test_uid, 7);
+	/* a MAC that does not match: 1E and the session ends */
+	s.iv[0] ^= 1;
+	assert_int_equal(ev1_x(c, &s, 0x3D, wr2, 7, data, 60, M_MAC, 1, 0, 0, out, &n), 0x1E);
+	assert_int_equal(yn_emu_test_session(c, NULL, NULL), 0);
+	yn_emu_free(c);
+}
+
+/* EV1 value operations in MAC mode: with or without the MAC (§11.2). */
+static void test_ev1_value_mac_both_forms(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess1 s;
+	uint8_t out[64];
+	size_t n;
+	static const uint8_t v1[4] = { 1, 0, 0, 0 };
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CC000011 03 01 0000 00000000 64000000 0A000000 00 00", "9100");
+	auth_ev1(c, 0, zero16, &s);
+	assert_int_equal(ev1_x(c, &s, 0xDC, (const uint8_t *)"\x03", 1, v1, 4, M_MAC, 1, 0, 0, out,
+			       &n), 0);
+	assert_int_equal(ev1_x(c, &s, 0xDC, (const uint8_t *)"\x03", 1, v1, 4, M_MAC, 0, 0, 0, out,
+			       &n), 0);
+	assert_int_equal(ev1_x(c, &s, 0xC7, NULL, 0, NULL, 0, M_PLAIN, 0, 0, 0, out, &n), 0);
+	assert_int_equal(ev1_x(c, &s, 0x6C, (const uint8_t *)"\x03", 1, NULL, 0, M_MAC, 0, 0, 0,
+			       out, &n), 0);
+	assert_int_equal(yn_get_u32le(out), 8);
+	yn_emu_free(c);
+}
+
+/* CmdCtr at 0xFFFF cannot advance: AE, session ended; re-auth works. */
+static void test_cmdctr_exhausted_is_ae(void **state)
+{
+	static const uint8_t k16[16] = { 7 };
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	size_t n;
+
+	(void)state;
+	yn_emu_test_set_ev2_session(c, 0, k16, k16, (const uint8_t *)"\1\2\3\4", 0xFFFF);
+	memcpy(s.enc, k16, 16);
+	memcpy(s.mac, k16, 16);
+	memcpy(s.ti, "\1\2\3\4", 4);
+	s.ctr = 0xFFFF;
+	assert_int_equal(ev2_x(c, &s, 0x6E, NULL, 0, NULL, 0, M_MAC, out, sizeof(out), &n), 0xAE);
+	assert_int_equal(yn_emu_test_session(c, NULL, NULL), 0);
+	auth_ev2(c, 0, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0x6E, NULL, 0, NULL, 0, M_MAC, out, sizeof(out), &n), 0);
+	yn_emu_free(c);
+}
+
+/* DeleteApplication by its own master key while selected: answered in the
+ * session (MACed), then the card is at PICC level without a session. */
+static void test_delete_app_by_its_master_key(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	size_t n;
+
+	(void)state;
+	app_with(c, "0F");
+	auth_ev2(c, 1, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xDA, (const uint8_t *)"\x03\x02\x01", 3, NULL, 0, M_MAC,
+			       out, sizeof(out), &n), 0x9D);
+	expect(c, "905A000003 030201 00", "9100");
+	auth_ev2(c, 0, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xDA, (const uint8_t *)"\x03\x02\x01", 3, NULL, 0, M_MAC,
+			       out, sizeof(out), &n), 0);
+	assert_int_equal(yn_emu_test_session(c, NULL, NULL), 0);
+	expect(c, "906A000000", "9100");
+	expect(c, "905A000003 030201 00", "91A0");
+	yn_emu_free(c);
+}
+
+/* PICC master key changed to a new AES key (KeyNo 80), which then
+ * authenticates; the old one does not. */
+static void test_picc_master_key_change(void **state)
+{
+	static const uint8_t nk[16] = { 0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7,
+					0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF };
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64], pl[21], r[64], body[64], iv[16], buf[32] = { 0 };
+	size_t n, pn, bl;
+
+	(void)state;
+	auth_ev2(c, 0, zero16, &s);
+	/* key type bits must say AES */
+	assert_int_equal(yn_ev2_changekey_plain(1, nk, zero16, 3, pl, &pn), 0);
+	assert_int_equal(ev2_x(c, &s, 0xC4, (const uint8_t *)"\x00", 1, pl, pn, M_FULL, out,
+			       sizeof(out), &n), 0x9E);
+	auth_ev2(c, 0, zero16, &s);
+	body[0] = 0x80;
+	assert_int_equal(yn_ev2_iv_cmd(s.enc, s.ti, s.ctr, iv), 0);
+	assert_int_equal(yn_ev2_encrypt(s.enc, iv, pl, pn, body + 1, 48, &bl), 0);
+	assert_int_equal(yn_ev2_mac_cmd(s.mac, 0xC4, s.ctr, s.ti, body, 1, body + 1, bl,
+					body + 1 + bl), 0);
+	assert_int_equal(native_x(c, 0xC4, body, 1 + bl + 8, r, sizeof(r), &n), 0x00);
+	expect(c, "9064000001 00 00", "03 9100");
+	auth_ev2(c, 0, nk, &s);
+	assert_int_equal(native_x(c, 0x71, (const uint8_t *)"\x00\x00", 2, r, sizeof(r), &n),
+			 0xAF);
+	assert_int_equal(native_x(c, 0xAF, buf, 32, r, sizeof(r), &n), 0xAE);
+	yn_emu_free(c);
+}
+
+static void test_change_file_settings(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	size_t n;
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90CD000007 01 00 EEEE 100000 00", "9100");	/* CAR free */
+	expect(c, "905F000004 01 03 E200 00", "9100");		/* Full, CAR 2, RW E */
+	expect(c, "90F5000001 01 00", "0003E200100000 9100");
+	expect(c, "905F000004 01 00 EEEE 00", "91AE");
+	auth_ev2(c, 1, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0x5F, (const uint8_t *)"\x01", 1,
+			       (const uint8_t *)"\x00\xEE\xEE", 3, M_FULL, out, sizeof(out), &n),
+			 0x9D);
+	expect(c, "905A000003 030201 00", "9100");
+	auth_ev2(c, 2, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0x5F, (const uint8_t *)"\x01", 1,
+			       (const uint8_t *)"\x00\xEE\xEE", 3, M_FULL, out, sizeof(out), &n), 0);
+	expect(c, "905A000003 030201 00", "9100");
+	expect(c, "90F5000001 01 00", "0000EEEE100000 9100");
+	yn_emu_free(c);
+}
+
+/* ISO file IDs and DF names: given with KS2 bit 5, duplicates refused. */
+static void test_iso_fid_and_df_name(void **state)
+{
+	struct yn_emu *c = card_new();
+
+	(void)state;
+	expect(c, "90CA00000E 563412 0F A2 0110 59494E49414E31 00", "9100");
+	expect(c, "90CA00000E 573412 0F A2 0110 59494E49414E32 00", "91DE");	/* FID */
+	expect(c, "90CA00000E 573412 0F A2 0210 59494E49414E31 00", "91DE");	/* name */
+	expect(c, "90CA000016 573412 0F 82 000102030405060708090A0B0C0D0E0F10 00", "917E");
+	expect(c, "905A000003 563412 00", "9100");
+	expect(c, "90CD000009 01 0111 00 EEEE 200000 00", "9100");
+	expect(c, "90CD000009 02 0111 00 EEEE 200000 00", "91DE");
+	expect(c, "90CD000007 02 00 EEEE 200000 00", "917E");	/* FID missing */
+	expect(c, "9045000000", "0FA2 9100");
+	yn_emu_free(c);
+}
+
+/* The ISO variants of the record commands, 8B and AB. */
+static void test_iso_record_variants(void **state)
+{
+	struct yn_emu *c = card_new();
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "90C100000A 01 00 EEEE 030000 030000 00", "9100");
+	expect(c, "908B00000A 01 000000 030000 C1C2C3 00", "9100");
+	expect(c, "90C7000000", "9100");
+	expect(c, "90AB000007 01 000000 000000 00", "C1C2C3 9100");
+	yn_emu_free(c);
+}
+
+/* The order of checks (docs/emulator.md "Error precedence"), and the
+ * default keys of a new application (16 x 00, version 00). */
+static void test_error_precedence_and_default_keys(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct tsess s;
+	uint8_t out[64];
+	size_t n;
+	static const uint8_t past[7] = { 0x01, 0x00, 0x01, 0, 0x10, 0, 0 };
+
+	(void)state;
+	app_with(c, "0F");
+	expect(c, "9064000001 00 00", "00 9100");
+	expect(c, "9064000001 03 00", "00 9100");
+	expect(c, "9064000001 04 00", "9140");
+	expect(c, "90CD000007 01 01 1111 100000 00", "9100");	/* MAC, key 1 */
+	/* short header before anything else */
+	expect(c, "90BD000003 010000 00", "917E");
+	/* a missing file before the missing session */
+	expect(c, "90BD000007 05 000000 040000 00", "91F0");
+	/* the missing session before the bounds */
+	expect(c, "90BD000007 01 000100 100000 00", "91AE");
+	auth_ev2(c, 1, zero16, &s);
+	/* a bad MAC before the bounds */
+	s.ctr++;
+	assert_int_equal(ev2_x(c, &s, 0xBD, past, 7, NULL, 0, M_MAC, out, sizeof(out), &n), 0x1E);
+	expect(c, "905A000003 030201 00", "9100");
+	auth_ev2(c, 1, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0xBD, past, 7, NULL, 0, M_MAC, out, sizeof(out), &n), 0xBE);
+	yn_emu_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -528,11 +796,21 @@ int main(void)
 		cmocka_unit_test(test_create_file_without_master_key_when_ks1_bit2_clear),
 		cmocka_unit_test(test_std_file_free_access_and_bounds),
 		cmocka_unit_test(test_access_rights_keys),
+		cmocka_unit_test(test_free_right_plain_but_session_key_gets_file_mode),
 		cmocka_unit_test(test_full_mode_round_trip_with_client),
 		cmocka_unit_test(test_get_card_uid_needs_auth),
 		cmocka_unit_test(test_read_sig_verifies_with_test_ca),
 		cmocka_unit_test(test_command_chaining_write),
 		cmocka_unit_test(test_response_chaining_and_abort),
+		cmocka_unit_test(test_ev1_secure_messaging_all_modes),
+		cmocka_unit_test(test_ev1_value_mac_both_forms),
+		cmocka_unit_test(test_cmdctr_exhausted_is_ae),
+		cmocka_unit_test(test_delete_app_by_its_master_key),
+		cmocka_unit_test(test_picc_master_key_change),
+		cmocka_unit_test(test_change_file_settings),
+		cmocka_unit_test(test_iso_fid_and_df_name),
+		cmocka_unit_test(test_iso_record_variants),
+		cmocka_unit_test(test_error_precedence_and_default_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

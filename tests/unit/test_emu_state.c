@@ -341,6 +341,40 @@ static void test_torn_standard_write_is_partial(void **state)
 	yn_emu_free(c);
 }
 
+/* `card new --sig-key`: ReadSig carries a signature by the given key, and
+ * the test CA's does not verify under it. */
+static void test_signed_card_with_own_key(void **state)
+{
+	char p[512], priv[512], pub[512];
+	struct yn_pubkey *pk = NULL;
+	struct yn_emu *c;
+	uint8_t r[128];
+	size_t n;
+
+	(void)state;
+	path_of(p, sizeof(p), "signed.bin");
+	path_of(priv, sizeof(priv), "ca.key");
+	path_of(pub, sizeof(pub), "ca.pub");
+	assert_int_equal(yn_keygen_p256(priv, pub), 0);
+	assert_int_equal(yn_emu_create_file_signed(p, test_uid, 7, priv), 0);
+	assert_int_equal(yn_pubkey_load(pub, &pk), 0);
+	c = load_on(p);
+	n = expect_sw(c, "903C0000010000", 0x90, r, sizeof(r));
+	assert_int_equal(n, 66);
+	assert_int_equal(yn_ecdsa_verify(pk, test_uid, 7, r), 0);
+	yn_emu_free(c);
+	yn_pubkey_free(pk);
+	assert_int_equal(yn_pubkey_from_raw(yn_emu_test_ca_pub, &pk), 0);
+	c = load_on(p);
+	(void)expect_sw(c, "903C0000010000", 0x90, r, sizeof(r));
+	assert_int_equal(yn_ecdsa_verify(pk, test_uid, 7, r), YN_EBADSIG);
+	yn_emu_free(c);
+	yn_pubkey_free(pk);
+	path_of(p, sizeof(p), "signed2.bin");
+	assert_int_not_equal(yn_emu_create_file_signed(p, test_uid, 7, pub), 0);
+	assert_int_equal(access(p, F_OK), -1);
+}
+
 static void test_emu_reader_backend(void **state)
 {
 	char p[512], uri[600];
@@ -408,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt_structure_with_good_checksum_refused),
 		cmocka_unit_test(test_tearing_sweep_all_or_nothing),
 		cmocka_unit_test(test_torn_standard_write_is_partial),
+		cmocka_unit_test(test_signed_card_with_own_key),
 		cmocka_unit_test(test_emu_reader_backend),
 	};
 

@@ -189,7 +189,8 @@ static EMU_UNUSED uint8_t ev2_x(struct yn_emu *c, struct tsess *s, uint8_t cmd, 
 	size_t bl = 0, n = 0, rl;
 	uint8_t st;
 
-	memcpy(body, hdr, hl);
+	if (hl > 0)
+		memcpy(body, hdr, hl);
 	bl = hl;
 	if (mode == M_FULL && dl > 0) {
 		assert_int_equal(yn_ev2_iv_cmd(s->enc, s->ti, s->ctr, iv), 0);
@@ -224,6 +225,103 @@ static EMU_UNUSED uint8_t ev2_x(struct yn_emu *c, struct tsess *s, uint8_t cmd, 
 		*out_len = rl;
 	}
 	s->ctr++;
+	return st;
+}
+
+/* The same for an EV1 AES session (desfire.md §3): one key, running IV. */
+struct tsess1 {
+	uint8_t sk[16], iv[16];
+};
+
+static EMU_UNUSED void auth_ev1(struct yn_emu *c, uint8_t keyno, const uint8_t key[16],
+				struct tsess1 *s)
+{
+	uint8_t r[64], iv[16] = { 0 }, rndb[16], rnda[16], plain[32], buf[32], ra[16];
+	size_t n, i;
+
+	for (i = 0; i < 16; i++)
+		rnda[i] = (uint8_t)(0x50 + i);
+	assert_int_equal(native_x(c, 0xAA, &keyno, 1, r, sizeof(r), &n), 0xAF);
+	assert_int_equal(n, 16);
+	assert_int_equal(yn_aes128_cbc_decrypt(key, iv, r, rndb, 16), 0);
+	memcpy(plain, rnda, 16);
+	yn_desfire_rotl1(rndb, plain + 16);
+	memcpy(iv, r, 16);
+	assert_int_equal(yn_aes128_cbc_encrypt(key, iv, plain, buf, 32), 0);
+	assert_int_equal(native_x(c, 0xAF, buf, 32, r, sizeof(r), &n), 0x00);
+	assert_int_equal(n, 16);
+	memcpy(iv, buf + 16, 16);
+	assert_int_equal(yn_aes128_cbc_decrypt(key, iv, r, ra, 16), 0);
+	yn_desfire_rotl1(rnda, buf);
+	assert_memory_equal(ra, buf, 16);
+	yn_ev1_session_key(rnda, rndb, s->sk);
+	memset(s->iv, 0, 16);
+}
+
+/* One EV1 command.  mode M_PLAIN/M_MAC/M_FULL for the data sent (tx_mac:
+ * the MAC travels in MAC mode); resp_full: the answer is enciphered with
+ * resp_len plaintext bytes, else it carries a CMAC that is checked. */
+static EMU_UNUSED uint8_t ev1_x(struct yn_emu *c, struct tsess1 *s, uint8_t cmd,
+				const uint8_t *hdr, size_t hl, const uint8_t *data, size_t dl,
+				int mode, int tx_mac, int resp_full, size_t resp_len, uint8_t *out,
+				size_t *out_len)
+{
+	uint8_t all[300], body[300], resp[1024], mac[8], pl[1024];
+	size_t al = 0, bl = 0, rl, i;
+	uint8_t st;
+
+	all[al++] = cmd;
+	if (hl > 0)
+		memcpy(all + al, hdr, hl);
+	al += hl;
+	if (dl > 0)
+		memcpy(all + al, data, dl);
+	al += dl;
+	if (hl > 0)
+		memcpy(body, hdr, hl);
+	bl = hl;
+	if (mode == M_FULL && dl > 0) {
+		size_t pn = (dl + 4 + 15) / 16 * 16;
+
+		memset(pl, 0, pn);
+		memcpy(pl, data, dl);
+		yn_put_u32le(pl + dl, yn_desfire_crc32(all, al));
+		assert_int_equal(yn_aes128_cbc_encrypt(s->sk, s->iv, pl, body + bl, pn), 0);
+		bl += pn;
+	} else {
+		if (dl > 0)
+			memcpy(body + bl, data, dl);
+		bl += dl;
+		assert_int_equal(yn_ev1_cmac(s->sk, s->iv, all, al, mac, NULL), 0);
+		if (mode == M_MAC && tx_mac) {
+			memcpy(body + bl, mac, 8);
+			bl += 8;
+		}
+	}
+	st = native_x(c, cmd, body, bl, resp, sizeof(resp), &rl);
+	*out_len = 0;
+	if (st != 0x00 && st != 0x90)
+		return st;
+	if (resp_full) {
+		assert_int_equal(rl % 16, 0);
+		assert_int_equal(yn_aes128_cbc_decrypt(s->sk, s->iv, resp, pl, rl), 0);
+		memcpy(all, pl, resp_len);
+		all[resp_len] = st;
+		assert_int_equal(yn_get_u32le(pl + resp_len), yn_desfire_crc32(all, resp_len + 1));
+		for (i = resp_len + 4; i < rl; i++)
+			assert_int_equal(pl[i], 0);
+		memcpy(out, pl, resp_len);
+		*out_len = resp_len;
+	} else {
+		assert_true(rl >= 8);
+		rl -= 8;
+		memcpy(all, resp, rl);
+		all[rl] = st;
+		assert_int_equal(yn_ev1_cmac(s->sk, s->iv, all, rl + 1, mac, NULL), 0);
+		assert_memory_equal(mac, resp + rl, 8);
+		memcpy(out, resp, rl);
+		*out_len = rl;
+	}
 	return st;
 }
 

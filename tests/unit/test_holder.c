@@ -243,6 +243,58 @@ static void test_sign_then_verify_round_trip(void **state)
 	assert_int_equal(yn_holder_verify(&back, fx->uid, &fx->trust, NULL), 0);
 }
 
+/* xorshift64: a fixed sequence, so a failure reproduces. */
+static uint64_t next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static uint32_t random_date(uint64_t *x, uint32_t lo_days, uint32_t span)
+{
+	return yn_ymd_from_days((int32_t)(lo_days + next(x) % span) - 25567);
+}
+
+static void test_round_trip_random_records(void **state)
+{
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	uint8_t file[YN_HOLDER_LEN];
+	struct yn_holder h, back;
+	size_t n, i, j;
+
+	(void)state;
+	for (i = 0; i < 2000; i++) {
+		memset(&h, 0, sizeof(h));
+		h.serial = next(&x) | 1;
+		for (j = 0; j < YN_UID_LEN; j++)
+			h.uid[j] = (uint8_t)next(&x);
+		/* days counted from 1900-01-01 (day -25567) */
+		h.birth = random_date(&x, 0, 36500);
+		h.not_before = random_date(&x, 40000, 30000);
+		if (h.not_before < h.birth)
+			h.not_before = h.birth;
+		h.not_after = yn_ymd_from_days(yn_ymd_to_days(h.not_before) +
+					       (int32_t)(next(&x) % 3000));
+		if (h.not_after == 0)
+			h.not_after = h.not_before;
+		h.residency = (uint8_t)(1 + next(&x) % YN_HRES_MAX);
+		h.district = h.residency == YN_HRES_HUKOU ?
+			(uint8_t)(1 + next(&x) % YN_HDIST_MAX) : YN_HDIST_NONE;
+		h.categories = (uint16_t)(next(&x) & YN_HCAT_ALL);
+		for (j = 0; j < YN_KEYID_LEN; j++)
+			h.issuer_key_id[j] = (uint8_t)next(&x);
+		h.issued_at = YN_HOLDER_ISSUED_MIN +
+			      next(&x) % (YN_HOLDER_ISSUED_MAX - YN_HOLDER_ISSUED_MIN);
+		for (j = 0; j < YN_P256_SIG_LEN; j++)
+			h.sig[j] = (uint8_t)next(&x);
+		assert_int_equal(yn_holder_encode(&h, file, sizeof(file), &n, NULL), 0);
+		assert_int_equal(yn_holder_decode(file, n, &back, NULL), 0);
+		assert_holder_equal(&back, &h);
+	}
+}
+
 static void test_sign_refuses_invalid_record(void **state)
 {
 	struct fx *fx = *state;
@@ -394,6 +446,12 @@ static void test_encode_refuses_small_buffer(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(yn_holder_encode_record(&h, out, YN_HOLDER_REC_LEN - 1, &n, NULL),
 			 YN_ENOSPC);
+	/* An invalid record leaves no stale bytes behind. */
+	memset(out, 0xAA, sizeof(out));
+	h.residency = 9;
+	assert_int_equal(yn_holder_encode(&h, out, sizeof(out), &n, NULL), YN_ERANGE);
+	for (n = 0; n < sizeof(out); n++)
+		assert_int_equal(out[n], 0);
 }
 
 /* ---- forgeries ---- */
@@ -558,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_example_record_bytes_and_sig_input),
 		cmocka_unit_test(test_example_signature_verifies),
 		cmocka_unit_test(test_sign_then_verify_round_trip),
+		cmocka_unit_test(test_round_trip_random_records),
 		cmocka_unit_test(test_sign_refuses_invalid_record),
 		cmocka_unit_test(test_decode_truncated_at_every_byte),
 		cmocka_unit_test(test_decode_trailing_byte_refused),

@@ -169,6 +169,33 @@ static void test_date_parse_and_format(void **state)
 	assert_int_equal(yn_date_format(&d, buf, sizeof(buf)), YN_EINVAL);
 }
 
+static void test_ymd_conversions(void **state)
+{
+	struct yn_date d;
+
+	(void)state;
+	yn_date_from_ymd(19560314, &d);
+	assert_int_equal(d.year, 1956);
+	assert_int_equal(d.month, 3);
+	assert_int_equal(d.day, 14);
+	assert_int_equal(yn_date_to_ymd(&d), 19560314);
+	yn_date_from_ymd(0, &d);
+	assert_int_equal(d.year, 0);
+	assert_int_equal(d.month, 0);
+	assert_int_equal(d.day, 0);
+	assert_int_equal(yn_date_to_ymd(&d), 0);
+	yn_date_from_ymd(20260230, &d);	/* kept as it is, refused later */
+	assert_int_equal(d.day, 30);
+	assert_false(yn_date_valid(&d));
+	assert_int_equal(yn_date_to_ymd(&d), 0);
+	yn_date_from_ymd(20261399, &d);
+	assert_int_equal(d.month, 13);
+	assert_int_equal(d.day, 99);
+	assert_false(yn_date_valid(&d));
+	yn_date_from_ymd(UINT32_MAX, &d);
+	assert_false(yn_date_valid(&d));
+}
+
 /* 16:30 UTC is 00:30 the next day in Shenzhen. */
 static void test_local_1630_utc_is_0030_next_day(void **state)
 {
@@ -321,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_leap_years_century_rule),
 		cmocka_unit_test(test_date_valid_edges),
 		cmocka_unit_test(test_date_parse_and_format),
+		cmocka_unit_test(test_ymd_conversions),
 		cmocka_unit_test(test_local_1630_utc_is_0030_next_day),
 		cmocka_unit_test(test_local_negative_time),
 		cmocka_unit_test(test_local_extreme_time_clamped),

@@ -180,6 +180,30 @@ static void test_freefare_ev1_aes_reads_file(void **state)
 	serve_stop(rig);
 }
 
+/* libfreefare-bin's own tool, unchanged, against the software card. */
+static void test_mifare_desfire_info_reads_software_card(void **state)
+{
+	struct rig *rig = *state;
+	char cmd[1200], out[8192];
+	size_t n;
+	FILE *f;
+
+	serve_start(rig);
+	snprintf(cmd, sizeof(cmd), "LIBNFC_DEFAULT_DEVICE=pn532_uart:%s LIBNFC_AUTO_SCAN=false "
+		 "timeout 30 mifare-desfire-info 2>&1", rig->link);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	assert_int_equal(pclose(f), 0);
+	assert_non_null(strstr(out, "UID:                      0x04112233445566"));
+	assert_non_null(strstr(out, "Vendor ID:            0x04"));
+	assert_non_null(strstr(out, "Master Key settings (0x0f)"));
+	assert_non_null(strstr(out, "Master Key version: 0 (0x00)"));
+	assert_non_null(strstr(out, "Free memory: "));
+	serve_stop(rig);
+}
+
 /* The emulator in a thread of this process, so that the test can tear the
  * software card's power in the middle of a command. */
 struct inproc {
@@ -263,6 +287,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_nfc_backend_reads_software_card),
 		T(test_freefare_ev1_aes_reads_file),
+		T(test_mifare_desfire_info_reads_software_card),
 		T(test_torn_command_is_card_gone_then_card_back),
 		T(test_card_serve_pn532_usage_errors),
 #undef T

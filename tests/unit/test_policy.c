@@ -74,18 +74,18 @@ struct row {
 	uint8_t meals_on_last;
 	int32_t vouchers;
 	/* expected */
-	enum yn_verdict v;
+	enum yn_pol_verdict v;
 	enum yn_pol_reason why;
 	uint32_t subsidy;
 	uint32_t debit;
 };
 
-#define GATE .role = YN_ROLE_GATE
-#define CANTEEN .role = YN_ROLE_CANTEEN
-#define SERVICE .role = YN_ROLE_SERVICE
-#define OK .v = YN_GRANT, .why = YN_POL_GRANTED
-#define PAID(fen) .v = YN_GRANT, .why = YN_POL_GRANTED, .subsidy = (fen)
-#define NO(r) .v = YN_DENY, .why = YN_POL_R_##r
+#define GATE .role = YN_POL_ROLE_GATE
+#define CANTEEN .role = YN_POL_ROLE_CANTEEN
+#define SERVICE .role = YN_POL_ROLE_SERVICE
+#define OK .v = YN_POL_GRANT, .why = YN_POL_GRANTED
+#define PAID(fen) .v = YN_POL_GRANT, .why = YN_POL_GRANTED, .subsidy = (fen)
+#define NO(r) .v = YN_POL_DENY, .why = YN_POL_R_##r
 #define LUNCH "2026-03-02T12:00:00+08:00"
 #define MORNING "2026-03-02T08:00:00+08:00"
 
@@ -121,6 +121,7 @@ static const struct row rows[] = {
 	{ "ride: exit gate grants and records the exit", GATE, .now = MORNING,
 	  .kind = YN_TRIP_EXIT, OK },
 	{ "ride: bus boarding grants", GATE, .now = MORNING, .kind = YN_TRIP_BOARD, OK },
+	{ "ride: bus alighting grants", GATE, .now = MORNING, .kind = YN_TRIP_ALIGHT, OK },
 
 	/* ---- anti-passback, N = 10 minutes ---- */
 	{ "passback: same station, same direction, 9 min (N-1) ago: refused", GATE,
@@ -146,6 +147,9 @@ static const struct row rows[] = {
 	  .now = MORNING, .trip_at = "2026-03-02T08:05:00+08:00", NO(PASSBACK) },
 	{ "passback: trip stamped 10 min in the future: allowed", GATE, .now = MORNING,
 	  .trip_at = "2026-03-02T08:10:00+08:00", OK },
+	{ "passback: alighting the bus just boarded is another direction", GATE,
+	  .now = MORNING, .kind = YN_TRIP_ALIGHT, .trip_at = "2026-03-02T07:59:00+08:00",
+	  .trip_kind = YN_TRIP_BOARD, OK },
 	{ "passback: window 0 turns it off", P_NO_PASSBACK, GATE, .now = MORNING,
 	  .trip_at = MORNING, OK },
 	{ "passback: unknown trip kind in the log is a card error", GATE, .now = MORNING,
@@ -172,6 +176,10 @@ static const struct row rows[] = {
 	  .cats = YN_CAT_DIBAO, .now = "2026-02-28T05:00:00+08:00", NO(TIME_BAND) },
 	{ "band: exit gates never refuse on a band", P_BAND, GATE, .cats = YN_CAT_DIBAO,
 	  .kind = YN_TRIP_EXIT, .now = "2026-03-02T05:00:00+08:00", OK },
+	{ "band: alighting a bus is never refused on a band", P_BAND, GATE,
+	  .cats = YN_CAT_DIBAO, .kind = YN_TRIP_ALIGHT, .now = "2026-03-02T05:00:00+08:00", OK },
+	{ "band: bus boarding is refused like an entry", P_BAND, GATE, .cats = YN_CAT_DIBAO,
+	  .kind = YN_TRIP_BOARD, .now = "2026-03-02T05:00:00+08:00", NO(TIME_BAND) },
 	{ "band: the default policy has none", GATE, .cats = YN_CAT_DIBAO,
 	  .now = "2026-03-02T05:00:00+08:00", OK },
 
@@ -362,6 +370,8 @@ static const struct row rows[] = {
 	  .vouchers = -1, NO(CARD_INVALID) },
 	{ "voucher: expired card refused though it holds vouchers", SERVICE,
 	  .now = MORNING, .not_after = "2026-03-01", .vouchers = 3, NO(EXPIRED) },
+	{ "voucher: impossible benefit-state date is a card error", SERVICE,
+	  .now = MORNING, .vouchers = 3, .last_meal = "2026-02-30", NO(CARD_INVALID) },
 	{ "voucher: served on a Sunday evening", SERVICE,
 	  .now = "2026-03-08T20:00:00+08:00", .vouchers = 3, OK, .debit = 1 },
 };
@@ -443,7 +453,7 @@ static void check_invariants(const struct row *r, const struct yn_pol_input *in,
 	assert_non_null(d->reason_name);
 	assert_string_equal(d->reason_name, yn_policy_reason_name(d->reason));
 	assert_true(strlen(d->display) > 0);
-	if (d->verdict == YN_DENY) {
+	if (d->verdict == YN_POL_DENY) {
 		assert_non_null(strstr(d->display, d->msg_zh));
 		assert_int_equal(d->ride, 0);
 		assert_int_equal(d->subsidy_fen, 0);
@@ -454,7 +464,7 @@ static void check_invariants(const struct row *r, const struct yn_pol_input *in,
 		return;
 	}
 	switch (r->role) {
-	case YN_ROLE_GATE:
+	case YN_POL_ROLE_GATE:
 		assert_int_equal(d->ride, 1);
 		assert_int_equal(d->updates.append_trip, 1);
 		assert_int_equal(d->updates.trip.station, STATION);
@@ -463,7 +473,7 @@ static void check_invariants(const struct row *r, const struct yn_pol_input *in,
 		assert_int_equal(d->updates.write_benefit, 0);
 		assert_int_equal(d->updates.voucher_debit, 0);
 		break;
-	case YN_ROLE_CANTEEN: {
+	case YN_POL_ROLE_CANTEEN: {
 		struct yn_localtime lt;
 
 		yn_localtime_from_unix(in->now, &lt);
@@ -480,11 +490,25 @@ static void check_invariants(const struct row *r, const struct yn_pol_input *in,
 		assert_int_equal(d->updates.voucher_debit, 0);
 		break;
 	}
-	case YN_ROLE_SERVICE:
+	case YN_POL_ROLE_SERVICE: {
+		struct yn_localtime lt;
+
+		yn_localtime_from_unix(in->now, &lt);
 		assert_int_equal(d->voucher_units, d->updates.voucher_debit);
+		assert_int_equal(d->updates.voucher_left,
+				 in->card.vouchers - (int32_t)d->updates.voucher_debit);
+		assert_true(d->updates.voucher_left >= 0);
 		assert_int_equal(d->updates.append_trip, 0);
-		assert_int_equal(d->updates.write_benefit, 0);
+		/* the service is booked in the benefit state; meals untouched */
+		assert_int_equal(d->updates.write_benefit, 1);
+		assert_int_equal(yn_date_cmp(&d->updates.benefit.last_service, &lt.date), 0);
+		assert_int_equal(d->updates.benefit.services_total,
+				 in->card.benefit.services_total + 1);
+		assert_int_equal(yn_date_cmp(&d->updates.benefit.last_meal,
+					     &in->card.benefit.last_meal), 0);
+		assert_int_equal(d->updates.benefit.meals_total, in->card.benefit.meals_total);
 		break;
+	}
 	default:
 		fail_msg("a grant for role %u", r->role);
 	}
@@ -506,9 +530,9 @@ static void test_policy_table(void **state)
 		    d.updates.voucher_debit != r->debit) {
 			print_error("row %zu \"%s\": got %s/%s subsidy %u debit %u, "
 				    "want %s/%s subsidy %u debit %u\n", i, r->rule,
-				    d.verdict == YN_GRANT ? "GRANT" : "DENY", d.reason_name,
+				    d.verdict == YN_POL_GRANT ? "GRANT" : "DENY", d.reason_name,
 				    d.subsidy_fen, d.updates.voucher_debit,
-				    r->v == YN_GRANT ? "GRANT" : "DENY",
+				    r->v == YN_POL_GRANT ? "GRANT" : "DENY",
 				    yn_policy_reason_name(r->why), r->subsidy, r->debit);
 			failures++;
 			continue;
@@ -533,7 +557,7 @@ static void test_grant_gate_trip_record(void **state)
 	in.terminal.station = 4711;
 	in.terminal.gate_kind = YN_TRIP_BOARD;
 	assert_int_equal(yn_policy_decide(&policies[P_DEFAULT], &in, &d), 0);
-	assert_int_equal(d.verdict, YN_GRANT);
+	assert_int_equal(d.verdict, YN_POL_GRANT);
 	assert_int_equal(d.updates.trip.station, 4711);
 	assert_int_equal(d.updates.trip.kind, YN_TRIP_BOARD);
 	assert_int_equal(d.updates.trip.time, iso(MORNING));
@@ -552,7 +576,7 @@ static void test_grant_canteen_benefit_state(void **state)
 	(void)state;
 	build_input(&r, &in);
 	assert_int_equal(yn_policy_decide(&policies[P_DEFAULT], &in, &d), 0);
-	assert_int_equal(d.verdict, YN_GRANT);
+	assert_int_equal(d.verdict, YN_POL_GRANT);
 	assert_int_equal(d.subsidy_fen, 1500);
 	assert_int_equal(d.pay_fen, 300);
 	assert_string_equal(d.tier, "key_guarantee");
@@ -574,7 +598,7 @@ static void test_grant_canteen_benefit_state(void **state)
 	/* a card that never had a meal */
 	memset(&in.card.benefit, 0, sizeof(in.card.benefit));
 	assert_int_equal(yn_policy_decide(&policies[P_DEFAULT], &in, &d), 0);
-	assert_int_equal(d.verdict, YN_GRANT);
+	assert_int_equal(d.verdict, YN_POL_GRANT);
 	assert_int_equal(d.updates.benefit.meals_on_last, 1);
 	assert_int_equal(d.updates.benefit.meals_total, 1);
 }
@@ -588,8 +612,10 @@ static void test_grant_voucher_display(void **state)
 	(void)state;
 	build_input(&r, &in);
 	assert_int_equal(yn_policy_decide(&policies[P_DEFAULT], &in, &d), 0);
-	assert_int_equal(d.verdict, YN_GRANT);
+	assert_int_equal(d.verdict, YN_POL_GRANT);
 	assert_int_equal(d.voucher_units, 1);
+	assert_int_equal(d.updates.voucher_left, 3);
+	assert_int_equal(d.updates.benefit.services_total, 1);
 	assert_string_equal(d.display, "服务券 -1 余 3 service voucher used, 3 left");
 }
 
@@ -603,7 +629,7 @@ static void test_deny_display_is_bilingual(void **state)
 	(void)state;
 	build_input(&r, &in);
 	assert_int_equal(yn_policy_decide(&policies[P_DEFAULT], &in, &d), 0);
-	assert_int_equal(d.verdict, YN_DENY);
+	assert_int_equal(d.verdict, YN_POL_DENY);
 	assert_string_equal(d.reason_name, "expired");
 	assert_string_equal(d.display, "已过期 card expired");
 	assert_int_equal(d.age, -1);	/* not computed on a deny before eligibility */
@@ -632,7 +658,7 @@ static void test_trip_time_out_of_range_is_card_error(void **state)
 	/* the last second of 2199 (Shanghai) is still a time */
 	in.card.trips[0].time = 7258118400ll - 28801;
 	assert_int_equal(yn_policy_decide(&policies[P_DEFAULT], &in, &d), 0);
-	assert_int_equal(d.verdict, YN_GRANT);
+	assert_int_equal(d.verdict, YN_POL_GRANT);
 	/* more trips than the array holds */
 	in.card.n_trips = YN_POL_TRIPS_MAX + 1;
 	assert_int_equal(yn_policy_decide(&policies[P_DEFAULT], &in, &d), 0);
@@ -649,7 +675,7 @@ static void test_zeroed_input_denied(void **state)
 	memset(&in, 0, sizeof(in));
 	in.now = iso(MORNING);
 	assert_int_equal(yn_policy_decide(&policies[P_DEFAULT], &in, &d), 0);
-	assert_int_equal(d.verdict, YN_DENY);
+	assert_int_equal(d.verdict, YN_POL_DENY);
 	assert_int_equal(d.reason, YN_POL_R_DENYLISTED);
 	assert_int_equal(d.local.hour, 8);	/* the journal still gets the time */
 }
@@ -662,10 +688,10 @@ static void test_null_arguments_deny(void **state)
 	(void)state;
 	build_input(&base_gate, &in);
 	assert_int_equal(yn_policy_decide(NULL, &in, &d), YN_EINVAL);
-	assert_int_equal(d.verdict, YN_DENY);
+	assert_int_equal(d.verdict, YN_POL_DENY);
 	assert_string_equal(d.reason_name, "internal");
 	assert_int_equal(yn_policy_decide(&policies[P_DEFAULT], NULL, &d), YN_EINVAL);
-	assert_int_equal(d.verdict, YN_DENY);
+	assert_int_equal(d.verdict, YN_POL_DENY);
 	assert_int_equal(yn_policy_decide(&policies[P_DEFAULT], &in, NULL), YN_EINVAL);
 }
 
@@ -688,7 +714,7 @@ static void test_empty_policy_grants_nothing(void **state)
 
 		build_input(&rs[i], &in);
 		assert_int_equal(yn_policy_decide(empty, &in, &d), 0);
-		assert_int_equal(d.verdict, YN_DENY);
+		assert_int_equal(d.verdict, YN_POL_DENY);
 	}
 	free(empty);
 }
@@ -762,7 +788,7 @@ static void test_workday_calendar(void **state)
 static void test_reason_names_stable(void **state)
 {
 	static const char *const names[YN_POL_REASON_COUNT] = {
-		"granted", "internal", "denylisted", "forged", "card_invalid",
+		"ok", "internal", "denylisted", "forged", "card_invalid",
 		"not_yet_valid", "expired", "not_eligible", "wrong_district",
 		"already_used", "passback", "time_band", "list_stale", "no_vouchers",
 		"not_workday", "outside_lunch", "canteen_closed", "price_invalid",

@@ -133,6 +133,75 @@ static void test_default_prints_example(void **state)
 	assert_string_equal(out, file);
 }
 
+static void test_try_canteen_grant(void **state)
+{
+	(void)state;
+	assert_int_equal(run("policy try --role canteen --birth 1961-05-01 --categories dibao "
+			     "--now 2026-03-02T12:00 --last-meal 2026-02-27"), 0);
+	assert_non_null(strstr(out, "GRANT  ok: 补贴 15.00 元"));
+	assert_non_null(strstr(out, "tier key_guarantee"));
+	assert_non_null(strstr(out, "last meal 2026-03-02 (1 that day)"));
+	assert_non_null(strstr(out, "age 64"));
+}
+
+static void test_try_denials(void **state)
+{
+	(void)state;
+	assert_int_equal(run("policy try --role canteen --now 2026-03-02T12:00 "
+			     "--last-meal 2026-03-02"), 0);
+	assert_non_null(strstr(out, "DENY  already_used"));
+	assert_int_equal(run("policy try --role gate --now 2026-03-02T08:00 "
+			     "--trip 1,entry,2026-03-02T07:55"), 0);
+	assert_non_null(strstr(out, "DENY  passback"));
+	assert_int_equal(run("policy try --role gate --now 2026-03-01T15:59:59Z "
+			     "--birth 1966-03-02"), 0);
+	assert_non_null(strstr(out, "DENY  not_eligible"));
+	assert_int_equal(run("policy try --role gate --now 2026-03-01T16:00:00Z "
+			     "--birth 1966-03-02"), 0);
+	assert_non_null(strstr(out, "GRANT  ok: 免费乘车 free ride"));
+	assert_non_null(strstr(out, "age 60"));
+	assert_int_equal(run("policy try --role gate --now 2026-03-02T08:00 --denylisted"), 0);
+	assert_non_null(strstr(out, "DENY  denylisted: 此卡已停用 card blocked"));
+}
+
+static void test_try_json_service(void **state)
+{
+	json_t *o, *u;
+	json_error_t e;
+
+	(void)state;
+	assert_int_equal(run("policy try --json --role service --vouchers 1 "
+			     "--now 2026-03-02T08:00"), 0);
+	o = json_loads(out, 0, &e);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "verdict")), "grant");
+	u = json_object_get(o, "updates");
+	assert_int_equal(json_integer_value(json_object_get(u, "voucher_debit")), 1);
+	assert_int_equal(json_integer_value(json_object_get(u, "voucher_left")), 0);
+	assert_true(json_is_null(json_object_get(json_object_get(u, "benefit"), "last_meal")));
+	json_decref(o);
+
+	assert_int_equal(run("policy try --json --role service --vouchers 0 "
+			     "--now 2026-03-02T08:00"), 0);
+	o = json_loads(out, 0, &e);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "reason")), "no_vouchers");
+	json_decref(o);
+}
+
+static void test_try_bad_arguments(void **state)
+{
+	(void)state;
+	assert_int_equal(run("policy try"), 2);
+	assert_non_null(strstr(out, "--role is required"));
+	assert_int_equal(run("policy try --role bus"), 2);
+	assert_int_equal(run("policy try --role gate --birth 1950-02-30"), 2);
+	assert_int_equal(run("policy try --role gate --now yesterday"), 2);
+	assert_int_equal(run("policy try --role gate --categories rich"), 2);
+	assert_int_equal(run("policy try --role gate --trip 1,sideways,2026-03-02T08:00"), 2);
+	assert_int_equal(run("policy try --role gate --policy /nonexistent/p.ini"), 1);
+}
+
 static void test_usage_errors_exit_2(void **state)
 {
 	(void)state;
@@ -152,6 +221,10 @@ int main(void)
 		cmocka_unit_test(test_check_json),
 		cmocka_unit_test(test_check_bad_file_names_line),
 		cmocka_unit_test(test_default_prints_example),
+		cmocka_unit_test(test_try_canteen_grant),
+		cmocka_unit_test(test_try_denials),
+		cmocka_unit_test(test_try_json_service),
+		cmocka_unit_test(test_try_bad_arguments),
 		cmocka_unit_test(test_usage_errors_exit_2),
 	};
 
