@@ -721,16 +721,29 @@ int yn_cmd_denylist(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (strcmp(verb, "build") == 0 && in && key && seq && valid && out && optind == argc)
-		return cmd_build(in, key, seq, valid, issued, out);
-	if (strcmp(verb, "delta") == 0 && from && to && key && out && optind == argc)
-		return cmd_delta(from, to, key, out);
-	if (strcmp(verb, "apply") == 0 && from && to && out && optind == argc)
-		return cmd_apply(from, to, pub, n_pub, out);
-	if (strcmp(verb, "verify") == 0 && optind + 1 == argc)
-		return cmd_verify(argv[optind], pub, n_pub);
-	if (strcmp(verb, "show") == 0 && optind + 1 == argc)
-		return cmd_show(argv[optind], serial, as_json);
-	usage(stderr);
+	if (strcmp(verb, "build") == 0) {
+		if (in && key && seq && valid && out && optind == argc)
+			return cmd_build(in, key, seq, valid, issued, out);
+		fprintf(stderr, "yinian: denylist build needs --in, --key, --seq, --valid-for "
+			"and --out\n");
+	} else if (strcmp(verb, "delta") == 0) {
+		if (from && to && key && out && optind == argc)
+			return cmd_delta(from, to, key, out);
+		fprintf(stderr, "yinian: denylist delta needs --from, --to, --key and --out\n");
+	} else if (strcmp(verb, "apply") == 0) {
+		if (from && to && out && optind == argc)
+			return cmd_apply(from, to, pub, n_pub, out);
+		fprintf(stderr, "yinian: denylist apply needs --base, --delta, --pub and --out\n");
+	} else if (strcmp(verb, "verify") == 0) {
+		if (optind + 1 == argc)
+			return cmd_verify(argv[optind], pub, n_pub);
+		fprintf(stderr, "yinian: denylist verify needs --pub KEY and one FILE\n");
+	} else if (strcmp(verb, "show") == 0) {
+		if (optind + 1 == argc)
+			return cmd_show(argv[optind], serial, as_json);
+		fprintf(stderr, "yinian: denylist show needs one FILE\n");
+	} else {
+		usage(stderr);
+	}
 	return 2;
 }

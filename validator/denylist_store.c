@@ -30,6 +30,7 @@ struct retired {
 struct yn_dl_reader {
 	struct yn_dl_holder *h;
 	unsigned slot;
+	uint64_t retries;	/* written only by the reader's own thread */
 };
 
 struct yn_dl_holder {
@@ -306,6 +307,7 @@ int yn_dl_reader_new(struct yn_dl_holder *h, struct yn_dl_reader **out)
 		expect = 0;
 		if (atomic_compare_exchange_strong(&h->used[i], &expect, 1)) {
 			atomic_store(&h->hazard[i], NULL);
+			h->readers[i].retries = 0;
 			*out = &h->readers[i];
 			return 0;
 		}
@@ -336,7 +338,13 @@ const struct yn_denylist *yn_dl_reader_enter(struct yn_dl_reader *r)
 		if (again == l)
 			return l;
 		l = again;
+		r->retries++;
 	}
+}
+
+uint64_t yn_dl_reader_retries(const struct yn_dl_reader *r)
+{
+	return r->retries;
 }
 
 void yn_dl_reader_leave(struct yn_dl_reader *r)

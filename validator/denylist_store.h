@@ -63,5 +63,10 @@ void yn_dl_reader_free(struct yn_dl_reader *r);
  * the caller then applies its stale policy).  Enter/leave do not nest. */
 const struct yn_denylist *yn_dl_reader_enter(struct yn_dl_reader *r);
 void yn_dl_reader_leave(struct yn_dl_reader *r);
+/* How many times enter had to read the list pointer again because a swap
+ * happened between its load and its check: the only cost a swap can put on
+ * a reader (one more load and store each).  Read it from the reader's own
+ * thread. */
+uint64_t yn_dl_reader_retries(const struct yn_dl_reader *r);
 
 #endif

@@ -133,6 +133,29 @@ static int rd_zero(struct yn_rd *r, size_t n)
 	return 0;
 }
 
+/* The rules a record obeys beyond its layout (docs/journal-format.md §3). */
+static int rec_valid(const struct yn_journal_rec *rec)
+{
+	if (rec->kind != YN_JKIND_INTENT && rec->kind != YN_JKIND_OUTCOME)
+		return 0;
+	if (rec->decision < YN_JDEC_GRANT || rec->decision > YN_JDEC_UNCERTAIN)
+		return 0;
+	if (rec->kind == YN_JKIND_INTENT && (rec->decision != YN_JDEC_GRANT || rec->intent_seq != 0))
+		return 0;
+	if (rec->decision == YN_JDEC_UNCERTAIN && rec->intent_seq == 0)
+		return 0;
+	if ((rec->grants & ~(YN_JGRANT_RIDE | YN_JGRANT_SUBSIDY | YN_JGRANT_VOUCHER)) != 0 ||
+	    rec->uid_len > YN_JOURNAL_UID_MAX || rec->seq == 0 || rec->intent_seq >= rec->seq)
+		return 0;
+	/* Amounts only with their grant bit; a deny or tap_again grants nothing. */
+	if ((rec->subsidy_fen != 0 && !(rec->grants & YN_JGRANT_SUBSIDY)) ||
+	    (rec->voucher_units != 0 && !(rec->grants & YN_JGRANT_VOUCHER)) ||
+	    ((rec->decision == YN_JDEC_DENY || rec->decision == YN_JDEC_TAP_AGAIN) &&
+	     rec->grants != 0))
+		return 0;
+	return terminal_ok(rec->terminal);
+}
+
 /*
  * Record, format version 1 (docs/journal-format.md §3), big-endian:
  *    0  2  magic 'Y' 'R'           57 10  card UID, zero-padded
@@ -155,16 +178,7 @@ int yn_journal_encode(const struct yn_journal_rec *rec, uint8_t out[YN_JOURNAL_R
 	int e = 0;
 
 	memset(out, 0, YN_JOURNAL_REC_LEN);
-	if (rec->kind != YN_JKIND_INTENT && rec->kind != YN_JKIND_OUTCOME)
-		return YN_EINVAL;
-	if (rec->decision < YN_JDEC_GRANT || rec->decision > YN_JDEC_UNCERTAIN)
-		return YN_EINVAL;
-	if (rec->kind == YN_JKIND_INTENT && (rec->decision != YN_JDEC_GRANT || rec->intent_seq != 0))
-		return YN_EINVAL;
-	if (rec->decision == YN_JDEC_UNCERTAIN && rec->intent_seq == 0)
-		return YN_EINVAL;
-	if ((rec->grants & ~(YN_JGRANT_RIDE | YN_JGRANT_SUBSIDY | YN_JGRANT_VOUCHER)) != 0 ||
-	    rec->uid_len > YN_JOURNAL_UID_MAX || rec->seq == 0 || rec->intent_seq >= rec->seq)
+	if (!rec_valid(rec))
 		return YN_EINVAL;
 	memcpy(uid, rec->uid, rec->uid_len);
 	yn_wr_init(&w, out, YN_JOURNAL_REC_LEN);
@@ -255,8 +269,7 @@ int yn_journal_decode(const uint8_t in[YN_JOURNAL_REC_LEN], struct yn_journal_re
 		if (uid[i] != 0)
 			return YN_EFORMAT;
 	memcpy(t.uid, uid, t.uid_len);
-	/* The same rules as encoding. */
-	if (yn_journal_encode(&t, (uint8_t[YN_JOURNAL_REC_LEN]){ 0 }) != 0)
+	if (!rec_valid(&t))
 		return YN_EFORMAT;
 	*rec = t;
 	return 0;
@@ -433,10 +446,10 @@ struct tail {
 	uint8_t last_hash[YN_SHA256_LEN];
 };
 
-static int add_intent(struct yn_journal_intent **v, size_t *n, size_t *cap, uint64_t seq,
-		      uint64_t serial)
+static int add_intent(struct yn_journal_intent **v, size_t *n, size_t *cap,
+		      const struct yn_journal_rec *rec)
 {
-	struct yn_journal_intent *nv;
+	struct yn_journal_intent *nv, *x;
 
 	if (*n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 8;
@@ -446,9 +459,16 @@ static int add_intent(struct yn_journal_intent **v, size_t *n, size_t *cap, uint
 		*v = nv;
 		*cap = nc;
 	}
-	(*v)[*n].seq = seq;
-	(*v)[*n].uncertain_seq = 0;
-	(*v)[*n].card_serial = serial;
+	x = &(*v)[*n];
+	memset(x, 0, sizeof(*x));
+	x->seq = rec->seq;
+	x->card_serial = rec->card_serial;
+	x->time_us = rec->time_us;
+	x->grants = rec->grants;
+	x->subsidy_fen = rec->subsidy_fen;
+	x->voucher_units = rec->voucher_units;
+	x->uid_len = rec->uid_len;
+	memcpy(x->uid, rec->uid, sizeof(x->uid));
 	(*n)++;
 	return 0;
 }
@@ -487,6 +507,18 @@ static size_t count_nonzero(const uint8_t *p, size_t n)
 	return c;
 }
 
+/* A slot whose first bytes are a record's magic and whose last bytes (the
+ * CRC) are written.  A slot is written once, over zeros, by one pwrite of a
+ * whole record; a power cut lands some of its sectors and not others, so a
+ * torn record lacks its head or its tail.  A record with both that fails
+ * its checks was damaged after it was written: it may have been
+ * acknowledged, and recovery must not cut it. */
+static int whole_record(const uint8_t *p)
+{
+	return p[0] == REC_MAGIC0 && p[1] == REC_MAGIC1 &&
+	       !all_zero(p + YN_JOURNAL_REC_LEN - 8, 8);
+}
+
 static void set_bad(struct yn_journal_report *rep, const char *file, uint64_t off, uint64_t seq,
 		    const char *why)
 {
@@ -512,6 +544,11 @@ static int scan_file(const char *name, const uint8_t *m, uint64_t size, int last
 
 	if ((e = hdr_decode(m, size, &t->hdr, &why)) != 0) {
 		set_bad(rep, name, 0, t->next_seq, why);
+		return YN_ECORRUPT;
+	}
+	if (strtoull(name + 8, NULL, 10) != t->hdr.first_seq) {
+		set_bad(rep, name, 16, t->next_seq,
+			"header's first sequence is not the one in the file name");
 		return YN_ECORRUPT;
 	}
 	if (t->hdr.first_seq != t->next_seq && rep->files > 1) {
@@ -559,14 +596,14 @@ static int scan_file(const char *name, const uint8_t *m, uint64_t size, int last
 					later_valid = 1;
 					break;
 				}
-			if (!last || later_valid) {
+			if (!last || later_valid || whole_record(p)) {
 				set_bad(rep, name, off, t->next_seq, why);
 				return YN_ECORRUPT;
 			}
 			break;
 		}
 		if (rec.kind == YN_JKIND_INTENT) {
-			if ((e = add_intent(open, n_open, cap_open, rec.seq, rec.card_serial)) != 0)
+			if ((e = add_intent(open, n_open, cap_open, &rec)) != 0)
 				return e;
 		} else if (rec.intent_seq != 0) {
 			/* An intent in a file already pruned is not an error. */
@@ -688,9 +725,10 @@ static int64_t local_day(const struct yn_journal *j, int64_t t_us)
 	return s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
 }
 
-/* Start a new file for first sequence j->next_seq: written under a .tmp
- * name, synced, renamed into place, directory synced. */
-static int new_file(struct yn_journal *j)
+/* Start a new file for first sequence j->next_seq, created at created_us
+ * (the file's local day for daily rotation): written under a .tmp name,
+ * synced, renamed into place, directory synced. */
+static int new_file(struct yn_journal *j, int64_t created_us)
 {
 	struct hdr h;
 	uint8_t buf[YN_JOURNAL_HDR_LEN];
@@ -699,7 +737,7 @@ static int new_file(struct yn_journal *j)
 
 	memset(&h, 0, sizeof(h));
 	h.first_seq = j->next_seq;
-	h.created_us = now_us();
+	h.created_us = created_us;
 	snprintf(h.terminal, sizeof(h.terminal), "%s", j->terminal);
 	memcpy(h.prev_hash, j->last_hash, YN_SHA256_LEN);
 	if ((r = hdr_encode(&h, buf)) != 0)
@@ -733,14 +771,16 @@ fail:
 	return r;
 }
 
-/* Close the current file at its last record and start the next. */
-static int rotate(struct yn_journal *j)
+/* Close the current file at its last record and start the next, dated by
+ * the record that starts it (so that a clock fixed for a test or an audit
+ * rotates once per day of its own, not on every record). */
+static int rotate(struct yn_journal *j, int64_t time_us)
 {
 	int r;
 
 	if ((r = yn_wio_truncate(j->fd, (off_t)j->end)) != 0 || (r = yn_wio_sync(j->fd)) != 0)
 		return r;
-	return new_file(j);
+	return new_file(j, time_us);
 }
 
 static int check_rec(const struct yn_journal *j, const struct yn_journal_rec *rec)
@@ -779,10 +819,21 @@ int yn_journal_append(struct yn_journal *j, const struct yn_journal_rec *rec, ui
 		return r;
 	if ((r = yn_sha256(buf, sizeof(buf), hash)) != 0)
 		return r;
+	/* Room to remember the intent, before anything is written: nothing can
+	 * fail between the sync and the acknowledgement. */
+	if (t.kind == YN_JKIND_INTENT && j->n_open == j->cap_open) {
+		struct yn_journal_intent *nv;
+		size_t nc = j->cap_open ? j->cap_open * 2 : 16;
+
+		if ((nv = realloc(j->open, nc * sizeof(*nv))) == NULL)
+			return YN_ENOMEM;
+		j->open = nv;
+		j->cap_open = nc;
+	}
 	if (j->file_records > 0 &&
 	    (j->end + YN_JOURNAL_REC_LEN > j->opts.max_file_bytes ||
 	     (j->opts.rotate_daily && local_day(j, t.time_us) > j->file_day))) {
-		if ((r = rotate(j)) != 0)
+		if ((r = rotate(j, t.time_us)) != 0)
 			goto fail;
 	}
 	if (j->end + YN_JOURNAL_REC_LEN > j->alloc_end) {
@@ -795,9 +846,8 @@ int yn_journal_append(struct yn_journal *j, const struct yn_journal_rec *rec, ui
 	if ((r = yn_wio_pwrite(j->fd, buf, sizeof(buf), (off_t)j->end)) != 0 ||
 	    (r = yn_wio_datasync(j->fd)) != 0)
 		goto fail;
-	if (t.kind == YN_JKIND_INTENT &&
-	    (r = add_intent(&j->open, &j->n_open, &j->cap_open, t.seq, t.card_serial)) != 0)
-		goto fail;
+	if (t.kind == YN_JKIND_INTENT)
+		(void)add_intent(&j->open, &j->n_open, &j->cap_open, &t);
 	if (t.kind == YN_JKIND_OUTCOME && t.intent_seq != 0)
 		(void)resolve_intent(j->open, &j->n_open, t.intent_seq);
 	j->end += YN_JOURNAL_REC_LEN;
@@ -890,7 +940,19 @@ int yn_journal_open(const char *dir, const struct yn_journal_opts *opts,
 		r = YN_EINVAL;
 		goto out;
 	}
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+	if (mkdir(dir, 0750) == 0) {
+		/* The new directory's entry in its parent must be durable too. */
+		char parent[PATH_MAX];
+		const char *slash = strrchr(dir, '/');
+
+		if (slash == NULL)
+			snprintf(parent, sizeof(parent), ".");
+		else
+			snprintf(parent, sizeof(parent), "%.*s", slash == dir ? 1 : (int)(slash - dir),
+				 dir);
+		if ((r = yn_wio_sync_dir(parent)) != 0)
+			goto out;
+	} else if (errno != EEXIST) {
 		yn_err("journal: cannot create %s: %s", dir, strerror(errno));
 		r = YN_EIO;
 		goto out;
@@ -915,7 +977,7 @@ int yn_journal_open(const char *dir, const struct yn_journal_opts *opts,
 	j->next_seq = t.next_seq;
 	memcpy(j->last_hash, t.last_hash, YN_SHA256_LEN);
 	if (report->files == 0) {
-		if ((r = new_file(j)) != 0)
+		if ((r = new_file(j, now_us())) != 0)
 			goto out;
 	} else {
 		snprintf(path, sizeof(path), "%s/%s", dir, t.file);
@@ -936,10 +998,21 @@ int yn_journal_open(const char *dir, const struct yn_journal_opts *opts,
 			j->alloc_end = t.end;
 		}
 	}
-	/* Intents without outcome: make each one explicit. */
+	/* Intents without outcome: make each one explicit.  The list of open
+	 * intents starts with room, so that appends do not allocate. */
 	j->open = report->uncertain;
 	j->n_open = j->cap_open = report->n_uncertain;
 	report->uncertain = NULL;
+	if (j->cap_open < 16) {
+		struct yn_journal_intent *nv = realloc(j->open, 16 * sizeof(*nv));
+
+		if (nv == NULL) {
+			r = YN_ENOMEM;
+			goto out;
+		}
+		j->open = nv;
+		j->cap_open = 16;
+	}
 	if (j->n_open > 0) {
 		report->uncertain = calloc(j->n_open, sizeof(*report->uncertain));
 		if (report->uncertain == NULL) {
@@ -956,7 +1029,14 @@ int yn_journal_open(const char *dir, const struct yn_journal_opts *opts,
 		u.decision = YN_JDEC_UNCERTAIN;
 		u.reason = YN_JREASON_CRASH_RECOVERY;
 		u.time_us = now_us();
+		/* What the intent was about to grant, so that the record says
+		 * what is at stake without looking the intent up. */
 		u.card_serial = report->uncertain[i].card_serial;
+		u.grants = report->uncertain[i].grants;
+		u.subsidy_fen = report->uncertain[i].subsidy_fen;
+		u.voucher_units = report->uncertain[i].voucher_units;
+		u.uid_len = report->uncertain[i].uid_len;
+		memcpy(u.uid, report->uncertain[i].uid, sizeof(u.uid));
 		u.intent_seq = report->uncertain[i].seq;
 		if ((r = yn_journal_append(j, &u, &report->uncertain[i].uncertain_seq)) != 0)
 			goto out;

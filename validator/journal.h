@@ -78,11 +78,18 @@ struct yn_journal_opts {
 	uint32_t prealloc_bytes;	/* preallocation step (0: 1 MiB) */
 };
 
-/* An intent still open at recovery. */
+/* An intent still open at recovery: its record's identifying fields and
+ * what it was about to grant. */
 struct yn_journal_intent {
 	uint64_t seq;			/* the intent record */
 	uint64_t uncertain_seq;		/* the UNCERTAIN record recovery wrote (0 read-only) */
 	uint64_t card_serial;
+	int64_t time_us;
+	uint8_t grants;
+	uint32_t subsidy_fen;
+	uint32_t voucher_units;
+	uint8_t uid_len;
+	uint8_t uid[YN_JOURNAL_UID_MAX];
 };
 
 /* What opening (recovery) found and did.  Owned by the caller; free with

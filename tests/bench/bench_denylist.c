@@ -81,7 +81,7 @@ static int die(const char *what, int r)
 struct swap_ctx {
 	struct yn_dl_holder *h;
 	atomic_int stop;
-	uint64_t max_ns, n;
+	uint64_t max_ns, n, retries;
 	uint32_t *lat;
 	size_t n_lat, cap_lat;
 };
@@ -107,6 +107,7 @@ static void *swap_reader(void *arg)
 			c->lat[c->n_lat++] = (uint32_t)(d > UINT32_MAX ? UINT32_MAX : d);
 		c->n++;
 	}
+	c->retries = yn_dl_reader_retries(r);
 	yn_dl_reader_free(r);
 	return NULL;
 }
@@ -329,6 +330,8 @@ int main(int argc, char **argv)
 		qsort(sc.lat, sc.n_lat, sizeof(*sc.lat), cmp_u32);
 		row("swap: install incl. floor fsync, mean", secs(t1 - t0) / 200 * 1000, "ms", NULL);
 		row("reader during swaps: lookups", (double)sc.n, "count", NULL);
+		row("reader during swaps: enters that re-read", (double)sc.retries, "count",
+		    "(one extra load each)");
 		row("reader during swaps: p99.9 latency",
 		    sc.n_lat ? sc.lat[sc.n_lat * 999 / 1000] / 1000.0 : 0, "us", NULL);
 		row("reader during swaps: max latency", sc.max_ns / 1000.0, "us", "never blocked");

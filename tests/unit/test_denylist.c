@@ -308,6 +308,7 @@ static void test_dl_wrong_key_refused(void **state)
 	memcpy(buf + 8, bufa + 8, YN_KEYID_LEN);
 	assert_int_equal(yn_denylist_parse(buf, len, trust_a, &l), YN_EBADSIG);
 	/* A terminal that trusts both keys takes B's list. */
+	free(buf);
 	make_list(e, n, 3, kb, &buf, &len);
 	assert_int_equal(yn_dl_trust_new(&both), 0);
 	assert_int_equal(yn_dl_trust_add(both, pub_a), 0);
@@ -336,6 +337,49 @@ static void test_dl_stale_at_not_after(void **state)
 	assert_true(yn_denylist_is_stale(NULL, 0));	/* no list at all: stale */
 	yn_denylist_free(l);
 	free(buf);
+}
+
+/* `show` parses files whose signature it has not checked: random damage must
+ * give an error or a list, never a crash (run under ASan by make asan). */
+static void test_dl_unverified_parsers_survive_mutations(void **state)
+{
+	struct yn_dl_entry a[4] = { { 10, 1, 1 }, { 20, 1, 1 }, { 30, 1, 1 }, { 40, 2, 7 } };
+	struct yn_dl_entry b[3] = { { 10, 1, 1 }, { 25, 1, 1 }, { 40, 2, 6 } };
+	uint8_t *la, *lb, *d, *m;
+	size_t lena, lenb, lend;
+	int round, k;
+
+	(void)state;
+	make_list(a, 4, 5, ka, &la, &lena);
+	make_list(b, 3, 6, ka, &lb, &lenb);
+	assert_int_equal(yn_dl_encode_delta(la, lena, lb, lenb, ka, &d, &lend), 0);
+	m = malloc(lend > lena ? lend : lena);
+	assert_non_null(m);
+	for (round = 0; round < 20000; round++) {
+		const uint8_t *src = round & 1 ? d : la;
+		size_t len = round & 1 ? lend : lena, cut;
+		struct yn_denylist *l = NULL;
+		struct yn_dl_delta dd;
+		struct yn_dl_header h;
+
+		memcpy(m, src, len);
+		for (k = 0; k < 1 + rand() % 4; k++)
+			m[(size_t)rand() % len] = (uint8_t)rand();
+		cut = rand() % 4 == 0 ? (size_t)rand() % len : len;
+		(void)yn_dl_parse_header(m, cut, &h);
+		if (yn_denylist_parse_unverified(m, cut, &l) == 0) {
+			assert_true(yn_denylist_count(l) <= 4);
+			yn_denylist_free(l);
+		}
+		if (yn_dl_delta_parse(m, cut, &dd) == 0)
+			assert_true(dd.hdr.n_add + dd.hdr.n_remove <= 8);
+		if (cut == len && memcmp(m, src, len) != 0)	/* damaged: never verifies */
+			assert_int_not_equal(yn_dl_verify(m, cut, trust_a, NULL), 0);
+	}
+	free(m);
+	free(la);
+	free(lb);
+	free(d);
 }
 
 /* --- deltas --- */
@@ -812,6 +856,7 @@ int main(void)
 		cmocka_unit_test(test_dl_reordered_or_repeated_refused_even_when_signed),
 		cmocka_unit_test(test_dl_wrong_key_refused),
 		cmocka_unit_test(test_dl_stale_at_not_after),
+		cmocka_unit_test(test_dl_unverified_parsers_survive_mutations),
 		cmocka_unit_test(test_dl_delta_apply_rebuilds_signed_list),
 		cmocka_unit_test(test_dl_delta_wrong_base_or_forged_refused),
 		cmocka_unit_test(test_dl_rollback_refused_old_stays),

@@ -119,12 +119,34 @@ static size_t count_files(const char *suffix)
 	return n;
 }
 
+/* Bit by bit, straight from the definition, to check the fast paths. */
+static uint32_t crc32c_ref(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xFFFFFFFFu;
+	int k;
+
+	while (n--) {
+		c ^= *p++;
+		for (k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+	}
+	return ~c;
+}
+
 static void test_crc32c_check_value(void **state)
 {
+	uint8_t buf[300];
+	size_t i, n;
+
 	(void)state;
 	assert_int_equal(yn_crc32c(0, "123456789", 9), 0xE3069283u);
 	/* Continuing over pieces gives the same value. */
 	assert_int_equal(yn_crc32c(yn_crc32c(0, "1234", 4), "56789", 5), 0xE3069283u);
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 37 + 11);
+	for (n = 0; n < sizeof(buf); n++)
+		assert_int_equal(yn_crc32c(0, buf + (n % 8), sizeof(buf) - n),
+				 crc32c_ref(buf + (n % 8), sizeof(buf) - n));
 }
 
 static void test_record_roundtrip_and_field_checks(void **state)
@@ -158,6 +180,12 @@ static void test_record_roundtrip_and_field_checks(void **state)
 	assert_int_equal(yn_journal_encode(&r, buf), YN_EINVAL);	/* uncertain names no intent */
 	r.intent_seq = 2;
 	r.uid_len = 11;
+	assert_int_equal(yn_journal_encode(&r, buf), YN_EINVAL);
+	r = outcome(1, YN_JDEC_DENY);
+	r.seq = 3;
+	r.subsidy_fen = 500;	/* an amount without its grant bit */
+	assert_int_equal(yn_journal_encode(&r, buf), YN_EINVAL);
+	r.grants = YN_JGRANT_SUBSIDY;	/* a deny that grants */
 	assert_int_equal(yn_journal_encode(&r, buf), YN_EINVAL);
 }
 
@@ -237,6 +265,23 @@ static void test_rotation_by_size_carries_chain(void **state)
 	assert_true(rep.corrupt);
 	assert_string_equal(rep.bad_file, "journal-00000000000000000004.ynj");
 	yn_journal_report_free(&rep);
+	/* A missing middle file breaks the sequence. */
+	snprintf(path, sizeof(path), "%s/journal-00000000000000000004.ynj", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(yn_journal_read(dir, NULL, NULL, &rep), YN_ECORRUPT);
+	assert_string_equal(rep.bad_file, "journal-00000000000000000007.ynj");
+	yn_journal_report_free(&rep);
+	/* A file renamed to claim other sequences. */
+	{
+		char to[512];
+
+		snprintf(path, sizeof(path), "%s/journal-00000000000000000007.ynj", dir);
+		snprintf(to, sizeof(to), "%s/journal-00000000000000000004.ynj", dir);
+		assert_int_equal(rename(path, to), 0);
+		assert_int_equal(yn_journal_read(dir, NULL, NULL, &rep), YN_ECORRUPT);
+		assert_non_null(strstr(rep.bad_why, "file name"));
+		yn_journal_report_free(&rep);
+	}
 }
 
 static void test_rotation_daily_uses_local_day(void **state)
@@ -256,6 +301,9 @@ static void test_rotation_daily_uses_local_day(void **state)
 	assert_int_equal(yn_journal_append(j, &r, NULL), 0);
 	assert_int_equal(count_files(".ynj"), 1);
 	r.time_us += 86400ll * 1000000;	/* the next local day */
+	assert_int_equal(yn_journal_append(j, &r, NULL), 0);
+	assert_int_equal(count_files(".ynj"), 2);
+	r.time_us += 1000000;	/* the same day, a second later: same file */
 	assert_int_equal(yn_journal_append(j, &r, NULL), 0);
 	assert_int_equal(count_files(".ynj"), 2);
 	yn_journal_close(j);
@@ -279,6 +327,8 @@ static void test_intent_without_outcome_becomes_uncertain(void **state)
 	out.intent_seq = s1;
 	assert_int_equal(yn_journal_append(j, &out, &s2), 0);
 	in.card_serial = 556;
+	in.grants = YN_JGRANT_SUBSIDY;
+	in.subsidy_fen = 1500;
 	assert_int_equal(yn_journal_append(j, &in, &s3), 0);
 	yn_journal_close(j);	/* "crash" before the outcome of s3 */
 	j = open_ok(&o, &rep);
@@ -297,6 +347,10 @@ static void test_intent_without_outcome_becomes_uncertain(void **state)
 	assert_int_equal(c.last.decision, YN_JDEC_UNCERTAIN);
 	assert_int_equal(c.last.intent_seq, s3);
 	assert_int_equal(c.last.card_serial, 556);
+	assert_int_equal(c.last.grants, YN_JGRANT_SUBSIDY);	/* what was at stake */
+	assert_int_equal(c.last.subsidy_fen, 1500);
+	assert_int_equal(c.last.uid_len, 7);
+	assert_int_equal(c.last.reason, YN_JREASON_CRASH_RECOVERY);
 	assert_int_equal(rep.n_uncertain, 0);
 	yn_journal_report_free(&rep);
 	/* Settled once: a second open finds nothing open. */
@@ -433,6 +487,63 @@ static void test_fail_at_every_boundary_keeps_acked(void **state)
 	assert_true(n > 30);
 }
 
+/* Recovery itself writes (cuts the tail, appends uncertain records, syncs):
+ * a crash at any of those boundaries must leave a journal that the next
+ * recovery completes, with every acknowledged record. */
+static void test_crash_during_recovery_is_recovered(void **state)
+{
+	struct yn_journal_opts o = small_opts();
+	struct yn_journal_report rep;
+	struct yn_journal_rec in = outcome(900, YN_JDEC_GRANT), d = outcome(901, YN_JDEC_DENY);
+	struct yn_journal *j;
+	struct collect c;
+	uint8_t junk[40];
+	char path[512];
+	unsigned long n;
+	int fd, done = 0;
+
+	(void)state;
+	in.kind = YN_JKIND_INTENT;
+	memset(junk, 0x77, sizeof(junk));
+	yn_log_set_level(2);
+	for (n = 1; !done; n++) {
+		yn_test_rmtree(dir);
+		assert_int_equal(mkdir(dir, 0700), 0);
+		j = open_ok(&o, NULL);
+		assert_int_equal(yn_journal_append(j, &d, NULL), 0);
+		assert_int_equal(yn_journal_append(j, &in, NULL), 0);	/* seq 2, open */
+		assert_int_equal(yn_journal_append(j, &in, NULL), 0);	/* seq 3, open */
+		yn_journal_close(j);
+		snprintf(path, sizeof(path), "%s/journal-00000000000000000001.ynj", dir);
+		fd = open(path, O_RDWR);
+		assert_true(fd >= 0);
+		assert_int_equal(pwrite(fd, junk, sizeof(junk),
+					YN_JOURNAL_HDR_LEN + 3 * YN_JOURNAL_REC_LEN), sizeof(junk));
+		close(fd);
+		yn_wio_fault_set(YN_WIO_CRASH, n);
+		j = NULL;
+		if (yn_journal_open(dir, &o, &j, &rep) == 0 && !yn_wio_crashed())
+			done = 1;	/* n is past the last boundary recovery has */
+		yn_journal_report_free(&rep);
+		yn_journal_close(j);
+		yn_wio_fault_set(YN_WIO_NONE, 0);
+		j = open_ok(&o, &rep);
+		yn_journal_report_free(&rep);
+		yn_journal_close(j);
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(yn_journal_read(dir, collect_fn, &c, &rep), 0);
+		assert_false(rep.torn);
+		assert_int_equal(rep.n_uncertain, 0);
+		assert_true(c.n >= 5);	/* 3 acknowledged + 2 uncertain */
+		assert_int_equal(c.seqs[0], 1);
+		assert_int_equal(c.seqs[1], 2);
+		assert_int_equal(c.seqs[2], 3);
+		yn_journal_report_free(&rep);
+	}
+	yn_log_set_level(YN_LOG_NOTICE);
+	assert_true(n > 4);
+}
+
 /* A child appends as fast as it can and reports each acknowledged sequence
  * on a pipe; it is SIGKILLed at a random moment; recovery in the parent
  * must hold every acknowledged record. */
@@ -498,8 +609,9 @@ static void test_sigkill_child_never_loses_acked(void **state)
 		assert_int_equal(yn_journal_read(dir, collect_fn, &c, &rep), 0);
 		assert_false(rep.torn);
 		assert_int_equal(rep.n_uncertain, 0);
-		assert_int_equal(rep.first_seq, 1);
-		assert_int_equal(rep.last_seq, c.n);	/* contiguous from 1 */
+		/* Contiguous from 1 (empty if the child died before its first append). */
+		assert_int_equal(rep.first_seq, c.n ? 1 : 0);
+		assert_int_equal(rep.last_seq, c.n);
 		yn_journal_report_free(&rep);
 		(void)n_acked;
 	}
@@ -598,6 +710,30 @@ static void test_corrupt_middle_record_refuses_open(void **state)
 	yn_journal_report_free(&rep);
 	assert_int_equal(stat(path, &after), 0);
 	assert_int_equal(before.st_size, after.st_size);	/* nothing cut */
+}
+
+/* A bit flipped in the last record after it was written is damage, not a
+ * tear: the record may have been acknowledged, so recovery must not cut it. */
+static void test_damaged_last_record_is_not_cut(void **state)
+{
+	struct yn_journal_opts o = small_opts();
+	struct yn_journal_report rep;
+	struct yn_journal *j;
+	struct yn_journal_rec r = outcome(1, YN_JDEC_GRANT);
+	int i;
+
+	(void)state;
+	j = open_ok(&o, NULL);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(yn_journal_append(j, &r, NULL), 0);
+	yn_journal_close(j);
+	flip_at("journal-00000000000000000001.ynj", YN_JOURNAL_HDR_LEN + 2 * YN_JOURNAL_REC_LEN + 60);
+	j = NULL;
+	assert_int_equal(yn_journal_open(dir, &o, &j, &rep), YN_ECORRUPT);
+	assert_null(j);
+	assert_int_equal(rep.bad_offset, YN_JOURNAL_HDR_LEN + 2 * YN_JOURNAL_REC_LEN);
+	assert_int_equal(rep.bad_seq, 3);
+	yn_journal_report_free(&rep);
 }
 
 static void test_torn_tail_is_cut_and_reported(void **state)
@@ -761,9 +897,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_terminal_id_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_at_every_boundary_keeps_acked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_at_every_boundary_keeps_acked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_during_recovery_is_recovered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_child_never_loses_acked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_catches_every_flipped_byte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_middle_record_refuses_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_last_record_is_not_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tail_is_cut_and_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tool_verify_export, setup, teardown),
 	};
