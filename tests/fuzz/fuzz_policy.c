@@ -41,10 +41,10 @@ static void decide(const struct yn_policy *p, uint8_t role, int64_t now)
 	in.terminal.price_fen = 1800;
 	in.now = now;
 	YN_FUZZ_CHECK(yn_policy_decide(p, &in, &d) == 0);
-	YN_FUZZ_CHECK(d.verdict == YN_GRANT || d.verdict == YN_DENY);
+	YN_FUZZ_CHECK(d.verdict == YN_POL_GRANT || d.verdict == YN_POL_DENY);
 	YN_FUZZ_CHECK((unsigned)d.reason < YN_POL_REASON_COUNT && d.reason_name != NULL);
 	YN_FUZZ_CHECK(memchr(d.display, '\0', sizeof(d.display)) != NULL);
-	if (d.verdict == YN_DENY)
+	if (d.verdict == YN_POL_DENY)
 		YN_FUZZ_CHECK(d.ride == 0 && d.subsidy_fen == 0 && d.voucher_units == 0 &&
 			      d.updates.append_trip == 0 && d.updates.write_benefit == 0 &&
 			      d.updates.voucher_debit == 0);
@@ -73,11 +73,11 @@ int yn_fuzz_policy(const uint8_t *data, size_t size)
 		YN_FUZZ_CHECK(p.n_holidays <= YN_POL_DATES_MAX && p.n_workdays <= YN_POL_DATES_MAX);
 		YN_FUZZ_CHECK(p.n_bands <= YN_POL_BANDS_MAX && p.n_tiers <= YN_POL_TIERS_MAX);
 		/* Monday 2026-11-30 12:00 and 07:00 Shanghai, Saturday 12:00. */
-		decide(&p, YN_ROLE_GATE, 1796011200);
-		decide(&p, YN_ROLE_GATE, 1795993200);
-		decide(&p, YN_ROLE_CANTEEN, 1796011200);
-		decide(&p, YN_ROLE_CANTEEN, 1796270400);
-		decide(&p, YN_ROLE_SERVICE, 1796011200);
+		decide(&p, YN_POL_ROLE_GATE, 1796011200);
+		decide(&p, YN_POL_ROLE_GATE, 1795993200);
+		decide(&p, YN_POL_ROLE_CANTEEN, 1796011200);
+		decide(&p, YN_POL_ROLE_CANTEEN, 1796270400);
+		decide(&p, YN_POL_ROLE_SERVICE, 1796011200);
 	}
 	free(text);
 	return 0;
