@@ -143,11 +143,35 @@ static const uint8_t card_rng[32] = {
 	0x7E, 0x11, 0x0A, 0x55, 0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xCB,
 };
 
+static void trace(const char *dir, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	fprintf(stderr, "%s", dir);
+	for (i = 0; i < n && i < 64; i++)
+		fprintf(stderr, "%02X", p[i]);
+	fprintf(stderr, "%s\n", n > 64 ? "..." : "");
+}
+
 int yn_fuzz_emu_transmit(struct yn_emu *card, const uint8_t *cmd, size_t cmd_len,
 			 uint8_t *resp, size_t cap, size_t *resp_len)
 {
+	static int tracing = -1;
+	int r;
+
+	/* YN_FUZZ_TRACE=1 prints every APDU pair (reading what an input does). */
+	if (tracing < 0)
+		tracing = getenv("YN_FUZZ_TRACE") != NULL;
 	yn_emu_set_test_rng(card, card_rng, sizeof(card_rng));
-	return yn_emu_transmit(card, cmd, cmd_len, resp, cap, resp_len);
+	r = yn_emu_transmit(card, cmd, cmd_len, resp, cap, resp_len);
+	if (tracing) {
+		trace("> ", cmd, cmd_len);
+		if (r == 0)
+			trace("< ", resp, *resp_len);
+		else
+			fprintf(stderr, "< %s\n", yn_strerror(r));
+	}
+	return r;
 }
 
 /* --- a reader over a software card --- */

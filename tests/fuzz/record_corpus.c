@@ -179,6 +179,8 @@ static void emu_secured_seed(void)
 	/* key 1: Full ReadData of the holder record, MAC ReadRecords */
 	put8(&s, 1), put16(&s, 1), put8(&s, YN_KEY_READ);
 	put8(&s, 3), put16(&s, 9), put(&s, "\xBD\x07\x01\x00\x00\x00\x70\x00\x00", 9);
+	put8(&s, 0), put16(&s, 5), put(&s, "\x90\xAF\x00\x00\x00", 5);	/* rest of it */
+	put8(&s, 0), put16(&s, 5), put(&s, "\x90\xAF\x00\x00\x00", 5);
 	put8(&s, 2), put16(&s, 9), put(&s, "\xBB\x07\x02\x00\x00\x00\x00\x00\x00", 9);
 	put8(&s, 2), put16(&s, 3), put(&s, "\xF5\x01\x03", 3);
 	/* key 3: GetValue, Debit 1, commit */
