@@ -6,8 +6,10 @@
  */
 #include "tests/fuzz/fuzz.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,32 @@ static void rm_tmpdir(void)
 		fprintf(stderr, "fuzz: could not remove %s\n", tmpdir);
 }
 
+/* Remove the directories of earlier runs whose process is gone: libFuzzer
+ * leaves with _Exit after -max_total_time or a crash, past atexit. */
+static void sweep(const char *base)
+{
+	char cmd[600];
+	struct dirent *de;
+	long pid;
+	DIR *d;
+
+	if ((d = opendir(base)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "yn-fuzz-", 8) != 0)
+			continue;
+		pid = strtol(de->d_name + 8, NULL, 10);
+		if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		/* The name is "yn-fuzz-<pid>-<mkdtemp letters>": no shell
+		 * characters. */
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s/%s'", base, de->d_name);
+		if (system(cmd) != 0)
+			fprintf(stderr, "fuzz: could not remove %s/%s\n", base, de->d_name);
+	}
+	closedir(d);
+}
+
 const char *yn_fuzz_tmpdir(void)
 {
 	const char *base;
@@ -67,7 +95,8 @@ const char *yn_fuzz_tmpdir(void)
 		return tmpdir;
 	/* tmpfs when there is one: the journal harness writes every run. */
 	base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(tmpdir, sizeof(tmpdir), "%s/yn-fuzz-XXXXXX", base);
+	sweep(base);
+	snprintf(tmpdir, sizeof(tmpdir), "%s/yn-fuzz-%ld-XXXXXX", base, (long)getpid());
 	if (mkdtemp(tmpdir) == NULL) {
 		perror("fuzz: mkdtemp");
 		abort();
