@@ -11,6 +11,7 @@ MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UDEVDIR ?= /lib/udev/rules.d
 UNITDIR ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
 DESTDIR ?=
 
 CC ?= cc
@@ -150,6 +151,8 @@ install: all
 	install -m 0644 udev/70-yinian-readers.rules $(DESTDIR)$(UDEVDIR)/70-yinian-readers.rules
 	install -m 0644 udev/yinian-blacklist-nfc.conf $(DESTDIR)$(SYSCONFDIR)/modprobe.d/yinian-blacklist-nfc.conf
 	sed 's|@SBINDIR@|$(SBINDIR)|g' udev/yiniand.service > $(DESTDIR)$(UNITDIR)/yiniand.service
+	install -d $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0644 udev/yinian.sysusers $(DESTDIR)$(SYSUSERSDIR)/yinian.conf
 	chmod 0644 $(DESTDIR)$(UNITDIR)/yiniand.service
 	install -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/yinian
 	if [ -f docs/examples/yiniand.conf ]; then install -m 0640 docs/examples/yiniand.conf $(DESTDIR)$(SYSCONFDIR)/yinian/yiniand.conf.example; fi
@@ -160,7 +163,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/yinian $(DESTDIR)$(SBINDIR)/yiniand
 	rm -f $(DESTDIR)$(UDEVDIR)/70-yinian-readers.rules $(DESTDIR)$(SYSCONFDIR)/modprobe.d/yinian-blacklist-nfc.conf
-	rm -f $(DESTDIR)$(UNITDIR)/yiniand.service
+	rm -f $(DESTDIR)$(UNITDIR)/yiniand.service $(DESTDIR)$(SYSUSERSDIR)/yinian.conf
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/yinian
 
 clean:

@@ -68,6 +68,7 @@ struct yn_desfire {
 	size_t frame_max;		/* data bytes per outgoing frame */
 	enum yn_desfire_ins_set ins_set;
 	yn_desfire_rng_fn rng;		/* test hook: fixes RndA */
+	int log_level;			/* failures logged at this level (base/log.h) */
 	void *rng_ctx;
 
 	/* session (valid while authenticated != 0) */

@@ -51,13 +51,13 @@ int yn_desfire_get_version(struct yn_desfire *df, enum yn_desfire_comm comm,
 	if ((r = yn_rd_bytes(&rd, v->hw, 7)) != 0 || (r = yn_rd_bytes(&rd, v->sw, 7)) != 0 ||
 	    (r = yn_rd_bytes(&rd, v->uid, 7)) != 0 || (r = yn_rd_bytes(&rd, v->batch, 5)) != 0 ||
 	    (r = yn_rd_u8(&rd, &v->cw)) != 0 || (r = yn_rd_u8(&rd, &v->year)) != 0) {
-		yn_err("DESFire GetVersion: answer of %zu bytes, 28 expected", n);
+		df_log(df, "DESFire GetVersion: answer of %zu bytes, 28 expected", n);
 		memset(v, 0, sizeof(*v));
 		return yn_df_bad_answer(df);
 	}
 	v->extra_len = yn_rd_left(&rd);
 	if (v->extra_len > sizeof(v->extra)) {
-		yn_err("DESFire GetVersion: answer of %zu bytes, at most %zu expected", n,
+		df_log(df, "DESFire GetVersion: answer of %zu bytes, at most %zu expected", n,
 		       28 + sizeof(v->extra));
 		memset(v, 0, sizeof(*v));
 		return yn_df_bad_answer(df);
@@ -103,11 +103,11 @@ int yn_desfire_get_application_ids(struct yn_desfire *df, enum yn_desfire_comm c
 			&len, deadline)) != 0)
 		return r == YN_ENOSPC ? yn_df_bad_answer(df) : r;	/* > 100 AIDs */
 	if (len % 3 != 0) {
-		yn_err("DESFire GetApplicationIDs: answer of %zu bytes is not whole AIDs", len);
+		df_log(df, "DESFire GetApplicationIDs: answer of %zu bytes is not whole AIDs", len);
 		return yn_df_bad_answer(df);
 	}
 	if (len / 3 > cap) {
-		yn_err("DESFire GetApplicationIDs: %zu applications, room for %zu", len / 3, cap);
+		df_log(df, "DESFire GetApplicationIDs: %zu applications, room for %zu", len / 3, cap);
 		return YN_ENOSPC;
 	}
 	yn_rd_init(&rd, buf, len);
@@ -177,7 +177,7 @@ int yn_desfire_get_key_settings(struct yn_desfire *df, enum yn_desfire_comm comm
 			deadline)) != 0)
 		return r;
 	if (n != 2) {
-		yn_err("DESFire GetKeySettings: answer of %zu bytes, 2 expected", n);
+		df_log(df, "DESFire GetKeySettings: answer of %zu bytes, 2 expected", n);
 		return yn_df_bad_answer(df);
 	}
 	*ks1 = buf[0];
@@ -200,7 +200,7 @@ int yn_desfire_get_key_version(struct yn_desfire *df, enum yn_desfire_comm comm,
 			deadline)) != 0)
 		return r;
 	if (n != 1) {
-		yn_err("DESFire GetKeyVersion %s: answer of %zu bytes, 1 expected", what, n);
+		df_log(df, "DESFire GetKeyVersion %s: answer of %zu bytes, 1 expected", what, n);
 		return yn_df_bad_answer(df);
 	}
 	*version = buf[0];
@@ -222,7 +222,7 @@ int yn_desfire_change_key(struct yn_desfire *df, uint8_t key_no, const uint8_t n
 
 	snprintf(what, sizeof(what), "key %u", key_no & 0x3F);
 	if (!df->authenticated) {
-		yn_err("DESFire ChangeKey %s: needs an authenticated session and none is open",
+		df_log(df, "DESFire ChangeKey %s: needs an authenticated session and none is open",
 		       what);
 		return YN_ENOTAUTH;
 	}
@@ -258,7 +258,7 @@ int yn_desfire_get_card_uid(struct yn_desfire *df, uint8_t uid[10], size_t *uid_
 	if ((r = yn_df_command(df, &c, buf, sizeof(buf), &n, deadline)) != 0)
 		return r;
 	if (n != 4 && n != 7 && n != 10) {
-		yn_err("DESFire GetCardUID: a UID of %zu bytes (4, 7 or 10 expected)", n);
+		df_log(df, "DESFire GetCardUID: a UID of %zu bytes (4, 7 or 10 expected)", n);
 		return yn_df_bad_answer(df);
 	}
 	memcpy(uid, buf, n);
@@ -285,7 +285,7 @@ int yn_desfire_read_sig(struct yn_desfire *df, enum yn_desfire_comm comm, uint8_
 	if ((r = yn_df_command(df, &c, buf, sizeof(buf), &n, deadline)) != 0)
 		return r == YN_ENOSPC ? yn_df_bad_answer(df) : r;
 	if (n != 56) {
-		yn_err("DESFire ReadSig: signature of %zu bytes, 56 expected (secp224r1 r || s)",
+		df_log(df, "DESFire ReadSig: signature of %zu bytes, 56 expected (secp224r1 r || s)",
 		       n);
 		return yn_df_bad_answer(df);
 	}

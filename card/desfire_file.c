@@ -136,7 +136,7 @@ int yn_desfire_get_file_ids(struct yn_desfire *df, enum yn_desfire_comm comm, ui
 		     deadline)) != 0)
 		return r == YN_ENOSPC ? yn_df_bad_answer(df) : r;	/* > 32 files */
 	if (len > cap) {
-		yn_err("DESFire GetFileIDs: %zu files, room for %zu", len, cap);
+		df_log(df, "DESFire GetFileIDs: %zu files, room for %zu", len, cap);
 		return YN_ENOSPC;
 	}
 	memcpy(ids, buf, len);
@@ -235,7 +235,7 @@ int yn_desfire_get_file_settings(struct yn_desfire *df, enum yn_desfire_comm com
 		     sizeof(buf), &n, deadline)) != 0)
 		return r == YN_ENOSPC ? yn_df_bad_answer(df) : r;
 	if ((r = parse_file_settings(buf, n, fs)) != 0) {
-		yn_err("DESFire GetFileSettings %s: malformed settings (%zu bytes): %s", what, n,
+		df_log(df, "DESFire GetFileSettings %s: malformed settings (%zu bytes): %s", what, n,
 		       yn_strerror(r));
 		memset(fs, 0, sizeof(*fs));
 		return yn_df_bad_answer(df);
@@ -334,7 +334,7 @@ int yn_desfire_read_data(struct yn_desfire *df, enum yn_desfire_comm comm, uint8
 		r = run(df, ins, comm, hdr, sizeof(hdr), NULL, 0, what, out + done, cap - done, &got,
 			deadline);
 		if (r == 0 && n != 0 && got != n) {
-			yn_err("DESFire ReadData %s: the card returned %zu bytes", what, got);
+			df_log(df, "DESFire ReadData %s: the card returned %zu bytes", what, got);
 			r = yn_df_bad_answer(df);
 		}
 		if (r != 0) {
@@ -394,7 +394,7 @@ int yn_desfire_get_value(struct yn_desfire *df, enum yn_desfire_comm comm, uint8
 		     deadline)) != 0)
 		return r;
 	if (n != 4) {
-		yn_err("DESFire GetValue %s: answer of %zu bytes, 4 expected", what, n);
+		df_log(df, "DESFire GetValue %s: answer of %zu bytes, 4 expected", what, n);
 		return yn_df_bad_answer(df);
 	}
 	*value = (int32_t)yn_get_u32le(buf);

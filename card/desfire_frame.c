@@ -27,7 +27,7 @@ static int exchange_frame(struct yn_desfire *df, uint8_t ins, uint8_t cmd, const
 	*sw2 = 0;
 	*data_len = 0;
 	if (yn_deadline_passed(deadline)) {
-		yn_err("DESFire %s%s%s: deadline passed before the card answered",
+		df_log(df, "DESFire %s%s%s: deadline passed before the card answered",
 		       yn_df_cmd_name(ins), *what ? " " : "", what);
 		return YN_ETIMEOUT;
 	}
@@ -49,27 +49,27 @@ static int exchange_frame(struct yn_desfire *df, uint8_t ins, uint8_t cmd, const
 	r = yn_reader_transmit(df->reader, df->frame, alen, df->rframe, sizeof(df->rframe), &rlen,
 			       deadline);
 	if (r == YN_ENOSPC) {
-		yn_err("DESFire %s%s%s: the card answered more than %d bytes in one frame",
+		df_log(df, "DESFire %s%s%s: the card answered more than %d bytes in one frame",
 		       yn_df_cmd_name(ins), DF_SP(what), what, YN_DESFIRE_RFRAME_MAX);
 		return YN_EPROTO;
 	}
 	if (r != 0) {
-		yn_err("DESFire %s%s%s: %s", yn_df_cmd_name(ins), DF_SP(what), what, yn_strerror(r));
+		df_log(df, "DESFire %s%s%s: %s", yn_df_cmd_name(ins), DF_SP(what), what, yn_strerror(r));
 		return r;
 	}
 	df->bytes_rx += rlen;
 	if (rlen < 2) {
-		yn_err("DESFire %s%s%s: answer of %zu bytes has no status word",
+		df_log(df, "DESFire %s%s%s: answer of %zu bytes has no status word",
 		       yn_df_cmd_name(ins), DF_SP(what), what, rlen);
 		return YN_EPROTO;
 	}
 	if (rlen > YN_DESFIRE_RFRAME_MAX) {
-		yn_err("DESFire %s%s%s: the card answered %zu bytes in one frame (limit %d)",
+		df_log(df, "DESFire %s%s%s: the card answered %zu bytes in one frame (limit %d)",
 		       yn_df_cmd_name(ins), DF_SP(what), what, rlen, YN_DESFIRE_RFRAME_MAX);
 		return YN_EPROTO;
 	}
 	if (df->rframe[rlen - 2] != 0x91) {
-		yn_err("DESFire %s%s%s: status word %02X%02X is not a DESFire status (91xx): "
+		df_log(df, "DESFire %s%s%s: status word %02X%02X is not a DESFire status (91xx): "
 		       "not a DESFire card, or the card refused the wrapping",
 		       yn_df_cmd_name(ins), DF_SP(what), what, df->rframe[rlen - 2], df->rframe[rlen - 1]);
 		return YN_EPROTO;
@@ -94,7 +94,7 @@ int yn_df_transceive(struct yn_desfire *df, uint8_t ins, const uint8_t *body, si
 		what = "";
 	if (flags & DF_F_ONE_APDU) {
 		if (len > YN_DESFIRE_FRAME_MAX) {
-			yn_err("DESFire %s%s%s: %zu bytes do not fit one APDU", yn_df_cmd_name(ins),
+			df_log(df, "DESFire %s%s%s: %zu bytes do not fit one APDU", yn_df_cmd_name(ins),
 			       DF_SP(what), what, len);
 			return YN_ERANGE;
 		}
@@ -115,14 +115,14 @@ int yn_df_transceive(struct yn_desfire *df, uint8_t ins, const uint8_t *body, si
 			break;
 		if (st != DF_ST_MORE) {
 			if (st == DF_ST_OK || st == DF_ST_SIGNATURE) {
-				yn_err("DESFire %s%s%s: the card ended the command after %zu of "
+				df_log(df, "DESFire %s%s%s: the card ended the command after %zu of "
 				       "%zu bytes", yn_df_cmd_name(ins), DF_SP(what), what, off, len);
 				return YN_EPROTO;
 			}
 			break;	/* an error status: the caller maps it */
 		}
 		if (dlen != 0) {
-			yn_err("DESFire %s%s%s: the card sent data while the command was still "
+			df_log(df, "DESFire %s%s%s: the card sent data while the command was still "
 			       "being sent", yn_df_cmd_name(ins), DF_SP(what), what);
 			return YN_EPROTO;
 		}
@@ -133,7 +133,7 @@ int yn_df_transceive(struct yn_desfire *df, uint8_t ins, const uint8_t *body, si
 	for (;;) {
 		frames++;
 		if (dlen > sizeof(df->rsp) - got) {
-			yn_err("DESFire %s%s%s: the card's answer exceeds %zu bytes",
+			df_log(df, "DESFire %s%s%s: the card's answer exceeds %zu bytes",
 			       yn_df_cmd_name(ins), DF_SP(what), what, sizeof(df->rsp));
 			memset(df->rsp, 0, got);
 			return YN_EPROTO;
@@ -143,7 +143,7 @@ int yn_df_transceive(struct yn_desfire *df, uint8_t ins, const uint8_t *body, si
 		if (st != DF_ST_MORE || (flags & DF_F_RAW_AF) || off < len)
 			break;
 		if (frames >= YN_DESFIRE_FRAMES_MAX) {
-			yn_err("DESFire %s%s%s: the card keeps asking for more frames (%u)",
+			df_log(df, "DESFire %s%s%s: the card keeps asking for more frames (%u)",
 			       yn_df_cmd_name(ins), DF_SP(what), what, frames);
 			memset(df->rsp, 0, got);
 			return YN_EPROTO;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/log.h"
 #include "card/desfire.h"
 
 /* Native command codes used here (§6.1). */
@@ -115,5 +116,9 @@ int yn_df_status_fail(const struct yn_desfire *df, uint8_t ins, const char *what
 /* "WriteData" for 0x3D; "command 0xNN" style names are not kept: unknown
  * codes give "command". */
 const char *yn_df_cmd_name(uint8_t ins);
+
+/* Failures are logged at df->log_level (default error: the desk tool shows
+ * them; the daemon lowers it, since a pulled card is routine there). */
+#define df_log(df, ...) yn_log((df)->log_level, __VA_ARGS__)
 
 #endif

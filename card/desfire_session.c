@@ -26,6 +26,7 @@ void yn_desfire_init(struct yn_desfire *df, struct yn_reader *reader)
 	df->frame_max = YN_DESFIRE_FRAME_DEFAULT;
 	df->ins_set = YN_DESFIRE_INS_NATIVE;
 	df->rng = default_rng;
+	df->log_level = YN_LOG_ERR;
 }
 
 void yn_df_drop(struct yn_desfire *df)
@@ -125,7 +126,7 @@ done:
 		*len = w.len;
 out:
 	if (r == YN_ENOSPC || r == YN_EINVAL) {
-		yn_err("DESFire %s%s%s: command of %zu bytes exceeds the %d-byte limit",
+		df_log(df, "DESFire %s%s%s: command of %zu bytes exceeds the %d-byte limit",
 		       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what, c->hdr_len + c->data_len,
 		       YN_DESFIRE_MSG_MAX);
 		r = YN_ERANGE;
@@ -173,13 +174,13 @@ int yn_df_command(struct yn_desfire *df, const struct yn_df_cmd *c, uint8_t *out
 	if (out != NULL && cap > 0)
 		memset(out, 0, cap);
 	if (!secure && (c->comm != YN_DESFIRE_PLAIN || (c->flags & DF_F_NEED_AUTH))) {
-		yn_err("DESFire %s%s%s: needs an authenticated session and none is open",
+		df_log(df, "DESFire %s%s%s: needs an authenticated session and none is open",
 		       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what);
 		return YN_ENOTAUTH;
 	}
 	if (secure && df->cmd_ctr == 0xFFFF) {
 		/* The counter would wrap: the card refuses, so do we. */
-		yn_err("DESFire %s%s%s: command counter exhausted, authenticate again",
+		df_log(df, "DESFire %s%s%s: command counter exhausted, authenticate again",
 		       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what);
 		yn_df_drop(df);
 		return YN_ENOTAUTH;
@@ -202,7 +203,7 @@ int yn_df_command(struct yn_desfire *df, const struct yn_df_cmd *c, uint8_t *out
 		/* The card ended the session with this command. */
 		yn_df_drop(df);
 		if (rlen != 0) {
-			yn_err("DESFire %s%s%s: %zu unexpected bytes after the session ended",
+			df_log(df, "DESFire %s%s%s: %zu unexpected bytes after the session ended",
 			       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what, rlen);
 			return YN_EPROTO;
 		}
@@ -213,7 +214,7 @@ int yn_df_command(struct yn_desfire *df, const struct yn_df_cmd *c, uint8_t *out
 		return deliver(c, df->rsp, rlen, out, cap, out_len);
 	}
 	if (rlen < YN_MACT_LEN) {
-		yn_err("DESFire %s%s%s: answer of %zu bytes has no MAC where one was due",
+		df_log(df, "DESFire %s%s%s: answer of %zu bytes has no MAC where one was due",
 		       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what, rlen);
 		r = YN_EPROTO;
 		goto fail;
@@ -222,7 +223,7 @@ int yn_df_command(struct yn_desfire *df, const struct yn_df_cmd *c, uint8_t *out
 	if ((r = yn_ev2_mac_resp(df->keys.mac, sw2, next, df->ti, df->rsp, dlen, mact)) != 0)
 		goto fail;
 	if (!yn_ct_equal(mact, df->rsp + dlen, YN_MACT_LEN)) {
-		yn_err("DESFire %s%s%s: the card's answer fails its MAC: wrong key, or the "
+		df_log(df, "DESFire %s%s%s: the card's answer fails its MAC: wrong key, or the "
 		       "answer was altered; session dropped", yn_df_cmd_name(c->ins), DF_SP(c->what), c->what);
 		r = YN_EBADMAC;
 		goto fail;
@@ -233,7 +234,7 @@ int yn_df_command(struct yn_desfire *df, const struct yn_df_cmd *c, uint8_t *out
 
 	/* Full: MAC verified, now decrypt into df->msg. */
 	if (dlen % 16 != 0) {
-		yn_err("DESFire %s%s%s: enciphered answer of %zu bytes is not whole blocks",
+		df_log(df, "DESFire %s%s%s: enciphered answer of %zu bytes is not whole blocks",
 		       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what, dlen);
 		r = YN_EPROTO;
 		goto fail;
@@ -243,7 +244,7 @@ int yn_df_command(struct yn_desfire *df, const struct yn_df_cmd *c, uint8_t *out
 	r = yn_ev2_decrypt(df->keys.enc, iv, df->rsp, dlen, df->msg, sizeof(df->msg), &plen);
 	yn_cleanse(iv, sizeof(iv));
 	if (r != 0) {
-		yn_err("DESFire %s%s%s: enciphered answer has bad padding (%s)",
+		df_log(df, "DESFire %s%s%s: enciphered answer has bad padding (%s)",
 		       yn_df_cmd_name(c->ins), DF_SP(c->what), c->what, yn_strerror(r));
 		r = YN_EPROTO;
 		goto fail;
@@ -291,7 +292,7 @@ static int auth_step(struct yn_desfire *df, uint8_t ins, const uint8_t *body, si
 	if (sw2 != expect)
 		return yn_df_status_fail(df, ins, what, sw2);
 	if (rlen != want) {
-		yn_err("DESFire %s%s%s: answer of %zu bytes, %zu expected", yn_df_cmd_name(ins),
+		df_log(df, "DESFire %s%s%s: answer of %zu bytes, %zu expected", yn_df_cmd_name(ins),
 		       DF_SP(what), what, rlen, want);
 		return YN_EPROTO;
 	}
@@ -319,7 +320,7 @@ static int authenticate(struct yn_desfire *df, int first, uint8_t key_no, const 
 	memset(ti, 0, sizeof(ti));
 	snprintf(what, sizeof(what), "key %u", key_no);
 	if (!first && !df->authenticated) {
-		yn_err("DESFire AuthenticateEV2NonFirst %s: no session to continue", what);
+		df_log(df, "DESFire AuthenticateEV2NonFirst %s: no session to continue", what);
 		return YN_ENOTAUTH;
 	}
 	if (first)
@@ -332,7 +333,7 @@ static int authenticate(struct yn_desfire *df, int first, uint8_t key_no, const 
 	if ((r = yn_aes128_ecb_decrypt(key, df->rsp, rndb)) != 0)
 		goto out;
 	if ((r = df->rng(df->rng_ctx, rnda, sizeof(rnda))) != 0) {
-		yn_err("DESFire %s%s%s: no random bytes for RndA", yn_df_cmd_name(ins), DF_SP(what), what);
+		df_log(df, "DESFire %s%s%s: no random bytes for RndA", yn_df_cmd_name(ins), DF_SP(what), what);
 		goto out;
 	}
 	memcpy(plain, rnda, 16);
@@ -347,7 +348,7 @@ static int authenticate(struct yn_desfire *df, int first, uint8_t key_no, const 
 		goto out;
 	rotl1(rnda, rot);
 	if (!yn_ct_equal(rot, first ? plain + 4 : plain, 16)) {
-		yn_err("DESFire %s%s%s: the card did not prove it holds the key (RndA' "
+		df_log(df, "DESFire %s%s%s: the card did not prove it holds the key (RndA' "
 		       "mismatch): wrong key, or not a genuine card", yn_df_cmd_name(ins), DF_SP(what), what);
 		r = YN_EBADMAC;
 		goto out;

@@ -163,7 +163,7 @@ int yn_df_status_fail(const struct yn_desfire *df, uint8_t ins, const char *what
 		snprintf(key, sizeof(key), "not authenticated");
 	if (what == NULL)
 		what = "";
-	yn_err("DESFire %s%s%s (%s): %s [INS %02X, status 91%02X %s]", yn_df_cmd_name(ins),
+	df_log(df, "DESFire %s%s%s (%s): %s [INS %02X, status 91%02X %s]", yn_df_cmd_name(ins),
 	       *what ? " " : "", what, key, yn_desfire_status_message(sw2), ins, sw2,
 	       yn_desfire_status_name(sw2));
 	/* A success status reaching here was not a success for this command. */

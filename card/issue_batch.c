@@ -285,6 +285,7 @@ int yn_issue_batch(const char *path, const struct yn_keyset *ks, const struct yn
 					rep.msg[0] ? rep.msg : yn_strerror(r));
 				fail(sum, i + 1, rep.msg[0] ? rep.msg : yn_strerror(r));
 			}
+			fflush(out);	/* the line before the clerk is asked for the next card */
 			if (ops->done != NULL)
 				ops->done(ctx, i, nl, r);
 		}

@@ -66,5 +66,26 @@ if command -v systemd-analyze >/dev/null; then
 	rm -rf "$tmp"
 fi
 
+# make install honours PREFIX and DESTDIR and puts every deployment file in place.
+dest=$(mktemp -d)
+if make -s --no-print-directory install DESTDIR="$dest" PREFIX=/usr BUILD="${YN_BUILD:-build}" >/dev/null 2>&1; then
+	m=""
+	for f in usr/bin/yinian usr/sbin/yiniand lib/udev/rules.d/70-yinian-readers.rules \
+		 etc/modprobe.d/yinian-blacklist-nfc.conf lib/systemd/system/yiniand.service \
+		 usr/lib/sysusers.d/yinian.conf usr/share/doc/yinian/operations.md; do
+		[ -f "$dest/$f" ] || m="$m $f"
+	done
+	grep -q "^ExecStart=/usr/sbin/yiniand " "$dest/lib/systemd/system/yiniand.service" || m="$m ExecStart-path"
+	[ -z "$m" ] && ok "make install DESTDIR PREFIX" || bad "make install" "missing$m"
+else
+	bad "make install" "failed"
+fi
+rm -rf "$dest"
+if grep -Eq '^u yinian ' udev/yinian.sysusers && grep -Eq '^g yinian ' udev/yinian.sysusers; then
+	ok "sysusers declares user and group yinian"
+else
+	bad "sysusers" "user or group line missing"
+fi
+
 echo "deploy: $pass passed, $fail failed"
 [ $fail -eq 0 ]

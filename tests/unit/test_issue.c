@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "card/cardstate.h"
 #include "card/desfire.h"
 #include "card/emu/emu.h"
 #include "card/holder_json.h"
@@ -398,6 +399,81 @@ static void test_inspect_blank_card_not_issued(void **state)
 	assert_int_equal(in.sig, YN_INSPECT_NOT_ISSUED);
 	assert_int_equal(in.app_present, 0);
 	assert_true(in.have_version);
+	yn_reader_close(rd);
+}
+
+/* Trips written by a gate and a meal by a canteen show up decoded, newest
+ * trip first. */
+static void test_inspect_trips_newest_first_and_benefit(void **state)
+{
+	struct yn_issue_req req = make_req(2);
+	struct yn_issue_report rep;
+	struct yn_inspect in;
+	struct yn_reader *rd;
+	struct yn_desfire df;
+	struct yn_triprec t;
+	struct yn_benefitrec b;
+	uint8_t key[16], buf[32];
+	const char *why = NULL;
+	char path[600], *text, *json;
+	size_t n = 0;
+	unsigned i;
+
+	(void)state;
+	rd = new_card("card-trips", uid_a, path, sizeof(path));
+	assert_int_equal(yn_issue_card(rd, &F->ks, &req, &rep), 0);
+	yn_desfire_init(&df, rd);
+	assert_int_equal(yn_keyset_card_key(&F->ks, YN_KEY_TRIP, uid_a, key), 0);
+	assert_int_equal(yn_desfire_select_application(&df, YN_APP_AID, dl()), 0);
+	assert_int_equal(yn_desfire_auth_ev2_first(&df, YN_KEY_TRIP, key, dl()), 0);
+	for (i = 0; i < 3; i++) {
+		memset(&t, 0, sizeof(t));
+		t.kind = i == 2 ? YN_TRIPREC_METRO_EXIT : YN_TRIPREC_METRO_ENTRY;
+		t.time = (uint32_t)(LATER + 600 * i);
+		t.line = 1;
+		t.station = (uint16_t)(10 + i);
+		t.terminal = 0xC0FFEE00u + i;
+		assert_int_equal(yn_triprec_encode(&t, buf, sizeof(buf), &n, &why), 0);
+		assert_int_equal(yn_desfire_write_record(&df, YN_DESFIRE_MAC, YN_FILE_TRIPLOG, 0, buf,
+							 n, dl()), 0);
+		assert_int_equal(yn_desfire_commit(&df, YN_DESFIRE_MAC, dl()), 0);
+	}
+	memset(&b, 0, sizeof(b));
+	b.last_meal = 20261205;
+	b.meals_on_last = 1;
+	b.meal_count = 3;
+	b.subsidy_total = 4500;
+	assert_int_equal(yn_benefitrec_encode(&b, buf, sizeof(buf), &n, &why), 0);
+	assert_int_equal(yn_keyset_card_key(&F->ks, YN_KEY_DEBIT, uid_a, key), 0);
+	assert_int_equal(yn_desfire_auth_ev2_first(&df, YN_KEY_DEBIT, key, dl()), 0);
+	assert_int_equal(yn_desfire_write_data(&df, YN_DESFIRE_MAC, YN_FILE_BENEFIT, 0, buf, n,
+					       dl()), 0);
+	assert_int_equal(yn_desfire_debit(&df, YN_DESFIRE_MAC, YN_FILE_PURSE, 1, dl()), 0);
+	assert_int_equal(yn_desfire_commit(&df, YN_DESFIRE_MAC, dl()), 0);
+	yn_desfire_reset(&df);
+
+	inspect(rd, &F->ks, &in);
+	assert_int_equal(in.sig, YN_INSPECT_VALID);
+	assert_int_equal(in.n_trips, 3);
+	assert_int_equal(in.trips[0].kind, YN_TRIPREC_METRO_EXIT);
+	assert_int_equal(in.trips[0].station, 12);
+	assert_int_equal(in.trips[2].station, 10);
+	assert_int_equal(in.benefit.meal_count, 3);
+	assert_int_equal(in.benefit.last_meal, 20261205);
+	assert_int_equal(in.purse, 1);
+	text = yn_inspect_text(&in, LATER);
+	assert_non_null(strstr(text, "Trips            3 (newest first)"));
+	assert_non_null(strstr(text, "2026-12-05 10:20  metro exit"));
+	assert_non_null(strstr(text, "45.00 yuan"));
+	free(text);
+	json = yn_inspect_json(&in, LATER);
+	assert_non_null(strstr(json, "\"kind\": \"metro_exit\""));
+	assert_non_null(strstr(json, "\"meal_count\": 3"));
+	assert_non_null(strstr(json, "\"last_meal\": \"2026-12-05\""));
+	free(json);
+	/* a re-issue attempt sees an issued card, trips and all */
+	req = make_req(2);
+	assert_int_equal(yn_issue_card(rd, &F->ks, &req, &rep), YN_EEXIST);
 	yn_reader_close(rd);
 }
 
@@ -783,9 +859,13 @@ static void test_replace_new_serial_and_denylist_csv(void **state)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	assert_string_equal(buf, "serial,listed,reason\n1,2026-11-29,lost\n7,2026-11-30,damaged\n");
+	/* "damaged" is the denylist's "replaced" */
+	assert_string_equal(buf, "serial,listed,reason\n1,2026-11-29,lost\n7,2026-11-30,replaced\n");
 	assert_int_equal(yn_denylist_csv_append(csv, 8, 20261130, "Lost card", &listed, NULL, 0),
 			 YN_EINVAL);
+	assert_int_equal(yn_denylist_csv_append(csv, 8, 20261130, "broken", &listed, NULL, 0),
+			 YN_EINVAL);
+	assert_int_equal(listed, 0);
 	yn_reader_close(ra);
 	yn_reader_close(rb);
 }
@@ -978,6 +1058,7 @@ int main(void)
 		cmocka_unit_test_setup(test_inspect_signed_by_other_issuer, setup),
 		cmocka_unit_test_setup(test_inspect_record_copied_to_other_card, setup),
 		cmocka_unit_test_setup(test_inspect_blank_card_not_issued, setup),
+		cmocka_unit_test_setup(test_inspect_trips_newest_first_and_benefit, setup),
 		cmocka_unit_test_setup(test_issue_torn_at_every_command_then_resume, setup),
 		cmocka_unit_test_setup(test_issue_torn_inside_writes_then_resume, setup),
 		cmocka_unit_test_setup(test_issue_refuses_card_with_other_application, setup),
