@@ -14,7 +14,6 @@ int yn_cmd_card(int argc, char **argv);
 int yn_cmd_tap(int argc, char **argv);
 int yn_cmd_policy(int argc, char **argv);
 int yn_cmd_selftest(int argc, char **argv);
-int yn_cmd_card(int argc, char **argv);
 int yn_cmd_keys(int argc, char **argv);
 int yn_cmd_issue(int argc, char **argv);
 int yn_cmd_inspect(int argc, char **argv);
