@@ -8,12 +8,12 @@
 #define YN_TOOLS_CMDS_H
 
 int yn_cmd_reader(int argc, char **argv);
-int yn_cmd_tap(int argc, char **argv);
 int yn_cmd_journal(int argc, char **argv);
 int yn_cmd_denylist(int argc, char **argv);
+int yn_cmd_card(int argc, char **argv);
+int yn_cmd_tap(int argc, char **argv);
 int yn_cmd_policy(int argc, char **argv);
 int yn_cmd_selftest(int argc, char **argv);
-int yn_cmd_card(int argc, char **argv);
 int yn_cmd_keys(int argc, char **argv);
 int yn_cmd_issue(int argc, char **argv);
 int yn_cmd_inspect(int argc, char **argv);

@@ -17,12 +17,12 @@ struct subcmd {
 
 static const struct subcmd subcmds[] = {
 	{ "reader", yn_cmd_reader, "list readers, probe a card, send raw APDUs" },
-	{ "tap", yn_cmd_tap, "run one tap on the daemon's code path and print the decision" },
 	{ "journal", yn_cmd_journal, "show, verify, export or recover a decision journal" },
 	{ "denylist", yn_cmd_denylist, "build, sign, diff, apply, verify and show denylists" },
+	{ "card", yn_cmd_card, "make and serve software DESFire EV2 cards" },
+	{ "tap", yn_cmd_tap, "run one tap on the daemon's code path and print the decision" },
 	{ "policy", yn_cmd_policy, "check an entitlement policy file and explain it" },
 	{ "selftest", yn_cmd_selftest, "run the cryptographic known-answer tests" },
-	{ "card", yn_cmd_card, "make and serve software DESFire EV2 cards" },
 	{ "keys", yn_cmd_keys, "generate a key set, export a role's keys, check a key directory" },
 	{ "issue", yn_cmd_issue, "personalise blank cards for holders (one, or a CSV batch)" },
 	{ "inspect", yn_cmd_inspect, "show a card's holder, signature, vouchers, benefits, trips" },
