@@ -349,7 +349,9 @@ static int native(struct yn_emu *c, uint8_t ins, const uint8_t *data, size_t len
 			return 0;
 		}
 		if (c->chain == CH_CMD_IN) {
-			if (len > EMU_CHAIN_MAX - c->chain_len) {
+			/* An empty continuation makes no progress: like an
+			 * over-long one, it ends the chain with a length error. */
+			if (len == 0 || len > EMU_CHAIN_MAX - c->chain_len) {
 				c->chain = CH_NONE;
 				rp->status = ST_LENGTH;
 				return 0;
