@@ -117,10 +117,12 @@ deps:
 	@scripts/deps
 
 # The README's test command.  Unit tests first (no services), then the PC/SC
-# tests one at a time, each with its own pcscd.
+# tests one at a time, each with its own pcscd, then every fuzz harness for
+# FUZZ_SECONDS (10) on its seed corpus.
 check: deps
 	@$(MAKE) --no-print-directory all tests
 	@$(MAKE) --no-print-directory check-unit check-pcsc
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 tests: $(UNIT_BIN) $(PCSC_BIN) $(PROG_BIN) $(EXTRA_TEST_BINS)
 
