@@ -9,7 +9,8 @@
  * CLA 0x90 (with the ISO-framed variants 8D/AD/8B/AB of WriteData, ReadData,
  * WriteRecord and ReadRecords) and the PC/SC GET DATA pseudo-APDU
  * FF CA 00 00 00 (answered with the UID) — and returns response APDUs.
- * The ISO 7816-4 command set (CLA 00) is not implemented: 6D 00.
+ * ISO 7816-4 commands with CLA 00 (SELECT by DF name, READ BINARY...) are
+ * outside this card's model and answered 6D 00 (docs/emulator.md).
  *
  * Behaviour where NXP is silent is documented in docs/emulator.md.
  */
