@@ -1,6 +1,7 @@
 /*
  * The terminal DESFire layer against the software card (card/emu), in
- * process through an emu: reader URI: every command in every mode it is
+ * process through an emu: reader URI (and, built as
+ * tests/pcsc/test_desfire_pcsc.c, through pcscd + vpcd): every command in every mode it is
  * used in, and the errors a desk or gate meets (wrong key, permission
  * denied, boundary error, file not found, integrity error, session dropped
  * after an error).  Both sides were written independently from desfire.md.
@@ -47,6 +48,36 @@ static uint64_t dl(void)
 	return yn_deadline_in_ms(5000);
 }
 
+#ifdef YN_TEST_OVER_PCSC
+/* tests/pcsc/test_desfire_pcsc.c builds this file again with the card
+ * served by `yinian card serve` behind pcscd + vpcd (scripts/pcsc-rig). */
+static pid_t card_pid = -1;
+
+static void start_card(struct rig *g)
+{
+	char prog[512];
+	const char *b = getenv("YN_BUILD");
+	char *argv[] = { prog, (char *)"card", (char *)"serve", (char *)"--state", g->path, NULL };
+
+	snprintf(prog, sizeof(prog), "%s/yinian", b ? b : "build");
+	card_pid = yn_test_spawn(argv);
+	assert_true(card_pid > 0);
+}
+
+static void stop_card(void)
+{
+	struct yn_reader *r = NULL;
+
+	yn_test_stop(card_pid);
+	card_pid = -1;
+	/* pcscd sees the field empty at its next presence poll (400 ms). */
+	if (yn_reader_open("pcsc:Virtual PCD 00 00", &r) == 0) {
+		(void)yn_reader_wait_removed(r, yn_deadline_in_ms(3000));
+		yn_reader_close(r);
+	}
+}
+#endif
+
 static int setup(void **state)
 {
 	struct rig *g = calloc(1, sizeof(*g));
@@ -58,7 +89,12 @@ static int setup(void **state)
 	assert_non_null(g->dir);
 	snprintf(g->path, sizeof(g->path), "%s/card", g->dir);
 	assert_int_equal(yn_emu_create_file(g->path, uid7, sizeof(uid7)), 0);
+#ifdef YN_TEST_OVER_PCSC
+	start_card(g);
+	snprintf(uri, sizeof(uri), "pcsc:Virtual PCD 00 00");
+#else
 	snprintf(uri, sizeof(uri), "emu:%s", g->path);
+#endif
 	assert_int_equal(yn_reader_open(uri, &g->rd), 0);
 	assert_int_equal(yn_reader_wait_card(g->rd, dl()), 0);
 	yn_desfire_init(&g->df, g->rd);
@@ -75,6 +111,9 @@ static int teardown(void **state)
 
 	yn_desfire_reset(&g->df);
 	yn_reader_close(g->rd);
+#ifdef YN_TEST_OVER_PCSC
+	stop_card();
+#endif
 	yn_test_rmtree(g->dir);
 	free(g->dir);
 	free(g);
