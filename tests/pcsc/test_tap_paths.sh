@@ -2,7 +2,8 @@
 # The same card gives the same decision through every reader path: the
 # software card in-process (emu:), behind pcscd + vpcd (pcsc:), and behind
 # the emulated PN532 through Debian's libnfc (nfc:).  Each path taps its own
-# copy of one issued card at the same fixed time, at a gate and at a canteen.
+# copy of one issued card at the same fixed time, at a gate and at a canteen;
+# and a card is issued and inspected through libnfc as well.
 # Runs under scripts/pcsc-rig.
 set -u
 B=${YN_BUILD:-build}
@@ -80,6 +81,24 @@ price_fen = 1200" ;;
 		[ "$path" = pcsc ] && sleep 1
 	fi
 }
+
+# Issuance and inspection through libnfc and the emulated PN532 too.
+$Y card new --uid 04594E00002002 --out "$T/card-nfc-issue" >/dev/null || exit 1
+$Y card serve --state "$T/card-nfc-issue" --pn532 "$T/pn532i" >/dev/null 2>&1 & pids+=($!)
+for _ in $(seq 50); do [ -e "$T/pn532i" ] && break; sleep 0.1; done
+sed 's/"20001"/"20002"/' "$T/holder.json" > "$T/holder2.json"
+if out=$($Y issue --reader "nfc:pn532_uart:$T/pn532i" --keys "$T/keys" --holder "$T/holder2.json" \
+	--vouchers 2 2>&1); then
+	ok "nfc: issue ($out)"
+else
+	bad "nfc: issue" "$out"
+fi
+j=$($Y inspect --reader "nfc:pn532_uart:$T/pn532i" --keys "$T/keys" --json 2>/dev/null)
+case "$j" in
+*'"signature": "valid"'*'"serial": "20002"'*) ok "nfc: inspect reads the issued card" ;;
+*) bad "nfc: inspect" "$j" ;;
+esac
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null; unset 'pids[-1]'
 
 for role in gate canteen; do
 	e=$(tap_via emu $role)
