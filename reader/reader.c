@@ -5,11 +5,13 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "reader/hostile.h"
 
 static const struct yn_reader_ops *const backends[] = {
 	&yn_reader_pcsc_ops,
 	&yn_reader_nfc_ops,
 	&yn_reader_emu_ops,
+	&yn_reader_hostile_ops,	/* tests: a card that lies (reader/hostile.h) */
 };
 
 int yn_reader_uri_split(const char *uri, char *scheme, size_t scheme_cap, const char **arg)
