@@ -453,6 +453,58 @@ static void test_tear_service_every_command_and_write(void **state)
 	sweep_role(YN_ROLE_SERVICE, 0);
 }
 
+/*
+ * The commit's answer is lost and the holder comes back only after the
+ * 10-minute window: the card still proves the old grant, so its intent is
+ * closed as granted (not uncertain), and the new tap is a new trip.
+ */
+static void test_tear_lost_commit_seen_after_window_is_granted(void **state)
+{
+	struct rig g;
+	char path[600], uri[700];
+	struct yn_reader *rd = NULL;
+	struct yn_tap_ctx ctx;
+	struct yn_outcome o, o2;
+	struct facts f0, f1;
+	struct jsum js0, js;
+	unsigned ncmd;
+
+	(void)state;
+	rig_up(&g, YN_ROLE_GATE, 0);
+	issue(&g, "card", 1, 0, path, sizeof(path));
+	card_facts(&g, path, &f0);
+	jsum(&g, 0, &js0);
+	snprintf(uri, sizeof(uri), "emu:%s", path);
+	assert_int_equal(yn_reader_open(uri, &rd), 0);
+	assert_int_equal(yn_tap_ctx_init(&ctx, &g.term, rd), 0);
+	/* an untorn tap to count its commands, an hour earlier */
+	assert_int_equal(yn_reader_wait_card(rd, yn_deadline_in_ms(1000)), 0);
+	assert_int_equal(yn_tap_run(&ctx, yn_now_ns(), g.now - 3600, &o), 0);
+	assert_int_equal(o.verdict, YN_VERDICT_GRANT);
+	ncmd = yn_emu_command_count(yn_reader_emu_card(rd));
+	yn_reader_release(rd, YN_RELEASE_UNPOWER);
+	/* the same tap, its commit's answer lost */
+	assert_int_equal(yn_reader_wait_card(rd, yn_deadline_in_ms(1000)), 0);
+	yn_emu_tear_after(yn_reader_emu_card(rd), ncmd);
+	assert_int_equal(yn_tap_run(&ctx, yn_now_ns(), g.now, &o), 0);
+	assert_int_equal(o.verdict, YN_VERDICT_TAP_AGAIN);
+	assert_true(ctx.pending.intent_seq != 0);
+	/* 11 minutes later, on the same reader */
+	assert_int_equal(yn_reader_wait_card(rd, yn_deadline_in_ms(1000)), 0);
+	assert_int_equal(yn_tap_run(&ctx, yn_now_ns(), g.now + 11 * 60, &o2), 0);
+	assert_int_equal(o2.verdict, YN_VERDICT_GRANT);
+	assert_string_equal(o2.reason, "ok");	/* a new trip, not a confirmation */
+	assert_int_equal(ctx.pending.intent_seq, 0);
+	yn_tap_ctx_free(&ctx);
+	yn_reader_close(rd);
+	card_facts(&g, path, &f1);
+	jsum(&g, js0.last, &js);
+	assert_int_equal(js.open, 0);
+	assert_int_equal(f1.trips - f0.trips, 3);
+	assert_int_equal(js.grants, 3);	/* the first, the proven one, the new one */
+	rig_down(&g);
+}
+
 /* ---- issuance ----------------------------------------------------------- */
 
 static const uint8_t issue_uid[7] = { 0x04, 0x59, 0x4E, 0x00, 0x00, 0x77, 0x01 };
@@ -643,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_tear_gate_every_command_and_write),
 		cmocka_unit_test(test_tear_canteen_every_command_and_write),
 		cmocka_unit_test(test_tear_service_every_command_and_write),
+		cmocka_unit_test(test_tear_lost_commit_seen_after_window_is_granted),
 		cmocka_unit_test(test_tear_issuance_every_command_and_write_then_resume),
 	};
 
