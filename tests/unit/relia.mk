@@ -2,3 +2,10 @@
 # daemon and the tool as child processes, so they must be built first.
 $(BUILD)/tests/test_powerloss: | $(BUILD)/yiniand $(BUILD)/yinian
 $(BUILD)/tests/test_privilege: | $(BUILD)/yiniand
+
+# The full-size reliability runs (docs/reliability.md): 5000 kills of the
+# daemon, 100000 taps with the card files and journals on disk.
+.PHONY: soak-full
+soak-full: all $(BUILD)/tests/test_powerloss $(BUILD)/tests/test_soak
+	YN_BUILD=$(BUILD) YN_KILLS=$${YN_KILLS:-5000} $(BUILD)/tests/test_powerloss
+	YN_BUILD=$(BUILD) YN_TAPS=$${YN_TAPS:-100000} YN_SOAK_DISK=1 $(BUILD)/tests/test_soak
