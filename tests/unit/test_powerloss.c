@@ -744,7 +744,7 @@ static void test_powerloss_kill_at_every_boundary_then_random(void **state)
 		check_acked(&w, r, &v);
 		jfree(&v);
 	}
-	print_message("%u kills (%u before the tap wrote anything, %u of a restart), %zu "
+	print_message("%u kills (%u before the intent was written, %u of a restart), %zu "
 		      "acknowledged decisions all kept, %u uncertain intents reported and closed "
 		      "(%u of them on the card), %u torn journal tails cut\n", w.kills,
 		      w.startup_kills, w.recovery_kills, w.n_acked, w.uncertain_seen,
