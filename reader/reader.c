@@ -55,7 +55,7 @@ int yn_reader_open(const char *uri, struct yn_reader **out)
 			snprintf((*out)->uri, sizeof((*out)->uri), "%s", uri);
 		return r;
 	}
-	yn_err("reader URI '%s': unknown scheme '%s' (known: pcsc, nfc, emu)", uri, scheme);
+	yn_err("reader URI '%s': unknown scheme '%s' (known: pcsc, nfc, emu, hostile)", uri, scheme);
 	return YN_EINVAL;
 }
 
