@@ -439,8 +439,14 @@ static void test_soak_taps_with_faults_memory_flat(void **state)
 		      s.st[2].denies, s.st[2].again, s.cut_cmd, s.cut_write, s.removed, s.reopen,
 		      s.swaps, s.uncertain, s.uncertain_landed, rss0, rss1, fds0, fds1);
 	assert_int_equal(fds1, fds0);
+#if defined(__SANITIZE_ADDRESS__)
+	/* ASan holds freed memory in quarantine: RSS says nothing; its leak
+	 * check at exit does the job instead. */
+	(void)rss1;
+#else
 	if (rss1 > rss0 + 1024)
 		fail_msg("memory grew from %ld kB to %ld kB", rss0, rss1);
+#endif
 	for (r = 0; r < NROLES; r++)
 		assert_true(s.st[r].grants > 0 && s.st[r].denies > 0);
 	soak_down(&s);
