@@ -209,6 +209,19 @@ static void record(struct hostile *h, const uint8_t *resp, size_t len)
 	h->rec_len += len;
 }
 
+/* 59 bytes of junk and 91 AF: "more frames follow", forever. */
+static int junk_frame(uint8_t *resp, size_t cap, size_t *len)
+{
+	*len = 0;
+	if (cap < CHAIN_JUNK + 2)
+		return YN_ENOSPC;
+	memset(resp, 0xA5, CHAIN_JUNK);
+	resp[CHAIN_JUNK] = 0x91;
+	resp[CHAIN_JUNK + 1] = 0xAF;
+	*len = CHAIN_JUNK + 2;
+	return 0;
+}
+
 static int h_transmit(struct yn_reader *r, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 		      size_t resp_cap, size_t *resp_len, uint64_t deadline_ns)
 {
@@ -228,15 +241,8 @@ static int h_transmit(struct yn_reader *r, const uint8_t *cmd, size_t cmd_len, u
 		yn_reader_release(h->inner, YN_RELEASE_UNPOWER);
 		return YN_ETIMEOUT;
 	}
-	if (h->mode == M_ENDLESS && h->endless) {
-		if (resp_cap < CHAIN_JUNK + 2)
-			return YN_ENOSPC;
-		memset(resp, 0xA5, CHAIN_JUNK);
-		resp[CHAIN_JUNK] = 0x91;
-		resp[CHAIN_JUNK + 1] = 0xAF;
-		*resp_len = CHAIN_JUNK + 2;
-		return 0;
-	}
+	if (h->mode == M_ENDLESS && h->endless)
+		return junk_frame(resp, resp_cap, resp_len);
 	e = yn_reader_transmit(live(h), cmd, cmd_len, resp, resp_cap, resp_len, deadline_ns);
 	if (e != 0)
 		return e;
@@ -259,11 +265,7 @@ static int h_transmit(struct yn_reader *r, const uint8_t *cmd, size_t cmd_len, u
 		break;
 	case M_ENDLESS:
 		h->endless = 1;
-		memset(resp, 0xA5, CHAIN_JUNK < resp_cap - 2 ? CHAIN_JUNK : resp_cap - 2);
-		*resp_len = CHAIN_JUNK < resp_cap - 2 ? CHAIN_JUNK + 2 : resp_cap;
-		resp[*resp_len - 2] = 0x91;
-		resp[*resp_len - 1] = 0xAF;
-		break;
+		return junk_frame(resp, resp_cap, resp_len);
 	default:
 		break;
 	}
