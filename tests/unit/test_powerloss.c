@@ -72,6 +72,8 @@ struct world {
 	struct acked *acked;
 	size_t n_acked, cap_acked;
 	unsigned kills, uncertain_seen, uncertain_landed, torn_seen, startup_kills, recovery_kills;
+	uint64_t dl_seq;	/* the denylist's sequence (a new one now and then) */
+	unsigned dl_swaps;
 	uint64_t rng;
 };
 
@@ -739,7 +741,11 @@ static void test_powerloss_kill_at_every_boundary_then_random(void **state)
 			      yn_role_name(w.t[r].role), w.t[r].boundaries);
 		assert_true(w.t[r].boundaries >= 4);	/* intent + outcome at least */
 	}
-	/* Random taps, random boundaries. */
+	/* Random taps, random boundaries.  Now and then a new denylist: the
+	 * next start of each terminal then raises its rollback floor (a state
+	 * file written atomically: four more boundaries), and a kill there
+	 * must not keep the terminal from starting again. */
+	w.dl_seq = 1;
 	while (w.kills < target) {
 		unsigned c;
 
@@ -747,7 +753,13 @@ static void test_powerloss_kill_at_every_boundary_then_random(void **state)
 		c = rnd(&w, NCARDS);
 		if (w.t[r].last_sec[c] == (int64_t)time(NULL))
 			c = (c + 1) % NCARDS;
-		kill_and_restart(&w, r, c, 1 + rnd(&w, w.t[r].boundaries), (int)rnd(&w, 2), 1, &res);
+		if (rnd(&w, 10) == 0) {
+			assert_int_equal(yn_fixture_denylist(&w.f, ++w.dl_seq, NULL, 0,
+							     (int64_t)time(NULL)), 0);
+			w.dl_swaps++;
+		}
+		kill_and_restart(&w, r, c, 1 + rnd(&w, w.t[r].boundaries + 4), (int)rnd(&w, 2), 1,
+				 &res);
 	}
 	for (r = 0; r < NROLES; r++) {
 		struct jview v;
@@ -762,9 +774,9 @@ static void test_powerloss_kill_at_every_boundary_then_random(void **state)
 	}
 	print_message("%u kills (%u before the intent was written, %u of a restart), %zu "
 		      "acknowledged decisions all kept, %u uncertain intents reported and closed "
-		      "(%u of them on the card), %u torn journal tails cut\n", w.kills,
-		      w.startup_kills, w.recovery_kills, w.n_acked, w.uncertain_seen,
-		      w.uncertain_landed, w.torn_seen);
+		      "(%u of them on the card), %u torn journal tails cut, %u denylist "
+		      "swaps\n", w.kills, w.startup_kills, w.recovery_kills, w.n_acked,
+		      w.uncertain_seen, w.uncertain_landed, w.torn_seen, w.dl_swaps);
 	assert_true(w.uncertain_seen > 0);
 	world_down(&w);
 }
