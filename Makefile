@@ -74,7 +74,7 @@ PCSC_SH := $(wildcard tests/pcsc/test_*.sh)
 PROG_SRC := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-unit check-pcsc asan deps install uninstall clean help demo bench
+.PHONY: all check check-unit check-pcsc asan deps install uninstall clean help demo bench bench-full
 all: $(LIB) $(PROGS)
 
 -include $(wildcard */*.mk */*/*.mk)
@@ -141,7 +141,12 @@ demo: deps all
 	@scripts/demo
 
 bench: deps all
-	@$(MAKE) --no-print-directory bench-run
+	@$(MAKE) --no-print-directory bench-bins
+	@YN_BUILD=$(BUILD) scripts/bench
+
+bench-full: deps all
+	@$(MAKE) --no-print-directory bench-bins
+	@YN_BUILD=$(BUILD) scripts/bench --full
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
@@ -174,8 +179,12 @@ help:
 	@echo 'make check      install missing Debian packages, build, run every test'
 	@echo 'make asan       the tests under AddressSanitizer and UBSan'
 	@echo 'make demo       run the main job on the built-in emulated card'
-	@echo 'make bench      print the benchmark table'
+	@echo 'make bench      print the benchmark table (bench-results/, < 10 min)'
+	@echo 'make bench-full the same with more runs'
 	@echo 'make install    install (PREFIX=$(PREFIX), DESTDIR=$(DESTDIR))'
 	@echo 'V=1             show the commands'
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Keep intermediate objects: they are what the next build reuses.
+.SECONDARY:

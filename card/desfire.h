@@ -174,9 +174,76 @@ int yn_desfire_change_key(struct yn_desfire *df, uint8_t key_no, const uint8_t n
 int yn_desfire_get_card_uid(struct yn_desfire *df, uint8_t uid[10], size_t *uid_len,
 			    uint64_t deadline);
 /* ReadSig (3C, address 00): the 56-byte originality signature r || s.
- * The card answers status 90 (or 00). */
+ * The card answers status 90 (or 00).  It needs no key: read it before
+ * authenticating (comm PLAIN).  In an EV2 session use FULL (NXP does not
+ * publish EV2's mode, §11; FULL is NTAG 424's and the software card's). */
 int yn_desfire_read_sig(struct yn_desfire *df, enum yn_desfire_comm comm, uint8_t sig[56],
 			uint64_t deadline);
+
+/* --- originality check (§8): which NXP product key signed the UID ---
+ * A genuine card's ReadSig is ECDSA secp224r1 over its raw UID by NXP's key
+ * for its product.  The public keys below are community-collected (proxmark3
+ * client/src/crypto/originality.c, via desfire.md §8), not from an NXP
+ * document; docs/desfire-terminal.md lists them with their provenance. */
+enum yn_desfire_product {
+	YN_DESFIRE_PRODUCT_NONE = 0,
+	YN_DESFIRE_PRODUCT_EV1,		/* DESFire EV1, NTAG 413 DNA */
+	YN_DESFIRE_PRODUCT_EV2,		/* DESFire EV2, NTAG 424 DNA, DESFire Light EV2 */
+	YN_DESFIRE_PRODUCT_EV2_AN12196,	/* NTAG 424 DNA / DESFire EV2: the AN12196 §8.2 key */
+	YN_DESFIRE_PRODUCT_EV2_XL,	/* DESFire EV2 XL */
+	YN_DESFIRE_PRODUCT_EV3,		/* DESFire EV3 */
+	YN_DESFIRE_PRODUCT_LIGHT,	/* DESFire Light */
+	YN_DESFIRE_PRODUCT_EMU_TEST,	/* the software card's test CA (card/emu) */
+	YN_DESFIRE_PRODUCT_OTHER,	/* a key added by the caller */
+};
+
+struct yn_desfire_origkey {
+	enum yn_desfire_product product;
+	const char *name;			/* for logs and reports */
+	uint8_t pub[YN_P224_PUB_LEN];		/* secp224r1 point 04 || X || Y */
+};
+
+/* NXP's keys, one per product above (EV1 ... Light), EV2 and EV3 first. */
+extern const struct yn_desfire_origkey yn_desfire_origkeys_nxp[];
+extern const size_t yn_desfire_origkeys_nxp_count;
+/* The software card's test CA (equal to yn_emu_test_ca_pub of card/emu,
+ * which a unit test checks): accept it in tests and demos only. */
+extern const struct yn_desfire_origkey yn_desfire_origkey_emu_test;
+
+/* A set of parsed originality keys, built once (parsing a point costs more
+ * than a verification) and read-only afterwards: threads may share it. */
+struct yn_desfire_origset;
+#define YN_DESFIRE_ORIG_NXP 0x1u	/* start with yn_desfire_origkeys_nxp */
+#define YN_DESFIRE_ORIG_EMU_TEST 0x2u	/* and/or with the emulator's test CA */
+#define YN_DESFIRE_ORIG_MAX 16		/* keys a set holds */
+/* A new set with the keys flags name (0: empty).  YN_EINVAL for an unknown
+ * flag. */
+int yn_desfire_origset_new(unsigned flags, struct yn_desfire_origset **out);
+/* Add a key (copied, name included, cut to 63 bytes; NULL name: "other").
+ * YN_EBADKEY if pub is not a secp224r1 point, YN_ENOSPC past
+ * YN_DESFIRE_ORIG_MAX keys; the set is unchanged after a failure. */
+int yn_desfire_origset_add(struct yn_desfire_origset *set, const struct yn_desfire_origkey *key);
+/* Number of keys in the set. */
+size_t yn_desfire_origset_count(const struct yn_desfire_origset *set);
+void yn_desfire_origset_free(struct yn_desfire_origset *set);
+
+/* Check a ReadSig signature over uid (4, 7 or 10 bytes: the card's real
+ * UID, from anticollision or GetCardUID) against every key of the set, in
+ * the order they were added.  0 and *matched = the key that verified (owned
+ * by the set); YN_EBADSIG if none does (*matched NULL): not a genuine card
+ * of a known product, or a clone that copied another card's signature;
+ * YN_EINVAL for a bad argument. */
+int yn_desfire_verify_originality(const struct yn_desfire_origset *set, const uint8_t *uid,
+				  size_t uid_len, const uint8_t sig[YN_P224_SIG_LEN],
+				  const struct yn_desfire_origkey **matched);
+/* ReadSig (PLAIN without a session, FULL in one) then
+ * yn_desfire_verify_originality.  The verdict is logged at the layer's log
+ * level when it is not a match. */
+int yn_desfire_check_originality(struct yn_desfire *df, const struct yn_desfire_origset *set,
+				 const uint8_t *uid, size_t uid_len,
+				 const struct yn_desfire_origkey **matched, uint64_t deadline);
+/* A product's short name ("DESFire EV3"), "unknown" for others. */
+const char *yn_desfire_product_name(enum yn_desfire_product p);
 
 /* --- files (§6.1) --- */
 enum yn_desfire_file_type {

@@ -108,7 +108,7 @@ static int get_serial(json_t *o, uint64_t *serial, char *err, size_t errlen)
 
 	*serial = 0;
 	if (v == NULL)
-		return seterr(err, errlen, YN_EFORMAT, "serial: missing");
+		return 0;	/* absent: the desk allocates the next free serial */
 	if (json_is_integer(v)) {
 		if (json_integer_value(v) <= 0)
 			return seterr(err, errlen, YN_ERANGE, "serial: must be 1 or more");
@@ -294,8 +294,11 @@ static int parse(json_t *o, int64_t now, struct yn_holder *h, char *err, size_t 
 	 * this keeps the two from drifting apart). */
 	{
 		const char *why = NULL;
+		struct yn_holder t = *h;
 
-		if ((r = yn_holder_check(h, &why)) != 0)
+		if (t.serial == 0)
+			t.serial = 1;	/* to be allocated at the desk */
+		if ((r = yn_holder_check(&t, &why)) != 0)
 			return seterr(err, errlen, r, "%s", why ? why : yn_strerror(r));
 	}
 	return 0;

@@ -749,7 +749,8 @@ int yn_issue_card(struct yn_reader *rd, const struct yn_keyset *ks, const struct
 	if ((r = survey_x(&x, &s)) != 0) {
 		rep->step = "survey";
 		say(rep->msg, sizeof(rep->msg), "could not survey the card: %s; nothing was "
-			    "written", s.why);
+			    "written: put the card back and run the same command again",
+		    s.why);
 		goto out;
 	}
 	rep->found = s.stage;

@@ -100,7 +100,7 @@ int yn_batch_row(char *const *names, char *const *cells, size_t n, int64_t now,
 {
 	json_t *o = NULL, *cats;
 	char *text = NULL, *end;
-	int have_serial = 0, r;
+	int r;
 	long v;
 	size_t i;
 
@@ -138,26 +138,18 @@ int yn_batch_row(char *const *names, char *const *cells, size_t n, int64_t now,
 				}
 			continue;
 		}
-		if (strcmp(names[i], "serial") == 0)
-			have_serial = 1;
 		if (json_object_set_new(o, names[i], json_string(cells[i])) != 0) {
 			r = seterr(err, errlen, YN_EFORMAT, "%s: not valid UTF-8", names[i]);
 			goto out;
 		}
 	}
-	/* the holder parser wants a serial; an empty cell means "allocate" */
-	if (!have_serial && json_object_set_new(o, "serial", json_string("1")) != 0) {
-		r = YN_ENOMEM;
-		goto out;
-	}
+	/* an empty serial cell leaves the member out: the desk allocates one */
 	if ((text = json_dumps(o, 0)) == NULL) {
 		r = YN_ENOMEM;
 		goto out;
 	}
 	if ((r = yn_holder_json_parse(text, strlen(text), now, h, err, errlen)) != 0)
 		goto out;
-	if (!have_serial)
-		h->serial = 0;
 out:
 	free(text);
 	json_decref(o);
@@ -285,6 +277,7 @@ int yn_issue_batch(const char *path, const struct yn_keyset *ks, const struct yn
 					rep.msg[0] ? rep.msg : yn_strerror(r));
 				fail(sum, i + 1, rep.msg[0] ? rep.msg : yn_strerror(r));
 			}
+			fflush(out);	/* the line before the clerk is asked for the next card */
 			if (ops->done != NULL)
 				ops->done(ctx, i, nl, r);
 		}

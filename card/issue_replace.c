@@ -27,17 +27,25 @@ static int seterr(char *err, size_t errlen, int r, const char *fmt, ...)
 	return r;
 }
 
-int yn_replace_reason_ok(const char *reason)
+/* docs/denylist-format.md §3; card/ cannot use validator/denylist.h (the
+ * dependencies point validator -> card), so the words are repeated here
+ * and the pcsc/unit tests feed the CSV to the format's own rules. */
+static const char *const reasons[] = {
+	"lost", "stolen", "deceased", "replaced", "fraud", "suspended", "other",
+};
+
+const char *yn_replace_reason_word(const char *reason)
 {
 	size_t i;
 
-	if (reason == NULL || reason[0] == '\0' || strlen(reason) > 32)
-		return 0;
-	for (i = 0; reason[i] != '\0'; i++)
-		if (!((reason[i] >= 'a' && reason[i] <= 'z') ||
-		      (reason[i] >= '0' && reason[i] <= '9') || reason[i] == '_'))
-			return 0;
-	return 1;
+	if (reason == NULL)
+		return NULL;
+	if (strcmp(reason, "damaged") == 0)
+		return "replaced";
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (strcmp(reason, reasons[i]) == 0)
+			return reasons[i];
+	return NULL;
 }
 
 /* Does the line "serial,listed,reason" list serial?  Only the first cell
@@ -53,13 +61,17 @@ int yn_denylist_csv_append(const char *path, uint64_t serial, uint32_t listed,
 			   const char *reason, int *appended, char *err, size_t errlen)
 {
 	char line[256], ser[24], d[11];
+	const char *word = yn_replace_reason_word(reason);
 	FILE *f = NULL;
 	int fd, r, lineno = 0, empty = 1;
 
 	*appended = 0;
-	if (path == NULL || serial == 0 || !yn_replace_reason_ok(reason) || !yn_ymd_valid(listed))
+	if (word == NULL)
 		return seterr(err, errlen, YN_EINVAL,
-			      "reason: must be one word of a-z, 0-9, _ (lost, stolen, damaged...)");
+			      "reason: must be lost, stolen, damaged, deceased, replaced, fraud, "
+			      "suspended or other");
+	if (path == NULL || serial == 0 || !yn_ymd_valid(listed))
+		return seterr(err, errlen, YN_EINVAL, "denylist CSV: bad serial or date");
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
 		return seterr(err, errlen, YN_EIO, "%s: %s", path, strerror(errno));
 	if (flock(fd, LOCK_EX) != 0 || (f = fdopen(fd, "r+")) == NULL) {
@@ -93,7 +105,7 @@ int yn_denylist_csv_append(const char *path, uint64_t serial, uint32_t listed,
 	yn_ymd_format(listed, d);
 	if (fseek(f, 0, SEEK_END) != 0 ||
 	    (empty && fputs(YN_DENYLIST_CSV_HEADER "\n", f) == EOF) ||
-	    fprintf(f, "%s,%s,%s\n", ser, d, reason) < 0 || fflush(f) != 0 ||
+	    fprintf(f, "%s,%s,%s\n", ser, d, word) < 0 || fflush(f) != 0 ||
 	    fsync(fileno(f)) != 0) {
 		r = seterr(err, errlen, YN_EIO, "%s: write: %s", path, strerror(errno));
 		goto out;
@@ -119,9 +131,10 @@ int yn_replace_card(struct yn_reader *rd, const struct yn_keyset *ks,
 		snprintf(rep->msg, sizeof(rep->msg), "old serial: must be 1 or more");
 		return YN_EINVAL;
 	}
-	if (!yn_replace_reason_ok(reason)) {
+	if (yn_replace_reason_word(reason) == NULL) {
 		snprintf(rep->msg, sizeof(rep->msg),
-			 "reason: must be one word of a-z, 0-9, _ (lost, stolen, damaged...)");
+			 "reason: must be lost, stolen, damaged, deceased, replaced, fraud, "
+			 "suspended or other");
 		return YN_EINVAL;
 	}
 	if (req->serial_file == NULL) {

@@ -14,14 +14,20 @@
 
 #define YN_DENYLIST_CSV_HEADER "serial,listed,reason"
 
-/* 1 if reason is a denylist reason word: 1..32 of [a-z0-9_]. */
-int yn_replace_reason_ok(const char *reason);
+/*
+ * The denylist reason word for reason (docs/denylist-format.md §3: lost,
+ * stolen, deceased, replaced, fraud, suspended, other), or NULL if it is
+ * none of them.  "damaged" is accepted for a card handed in damaged and
+ * gives "replaced" (the old card is superseded by the new one).
+ */
+const char *yn_replace_reason_word(const char *reason);
 
 /*
  * Append "serial,YYYY-MM-DD,reason" for listed (YYYYMMDD) to the CSV at
- * path, creating it (0644) with the header line first if absent.  A file
- * that already lists serial is left as it is (*appended = 0).  YN_EINVAL
- * for a bad reason or serial 0, YN_ECORRUPT (err says the line) if the
+ * path, creating it (0644) with the header line first if absent; reason
+ * goes through yn_replace_reason_word.  A file that already lists serial
+ * is left as it is (*appended = 0).  YN_EINVAL for an unknown reason or
+ * serial 0, YN_ECORRUPT (err says the line) if the
  * file does not start with the header, YN_EIO.  The line is fsync'd.
  */
 int yn_denylist_csv_append(const char *path, uint64_t serial, uint32_t listed,

@@ -24,6 +24,9 @@
 #define YN_P256_SIG_LEN 64	/* r || s, each 32 bytes big-endian, left-padded */
 #define YN_P256_PUB_LEN 65	/* uncompressed point 04 || X || Y */
 #define YN_KEYID_LEN 8		/* first 8 bytes of SHA-256 of the uncompressed point */
+#define YN_P224_SIG_LEN 56	/* secp224r1 r || s, each 28 bytes big-endian, left-padded */
+#define YN_P224_PUB_LEN 57	/* secp224r1 uncompressed point 04 || X || Y */
+#define YN_P224_MSG_MAX 28	/* longest raw message: the order's length in bytes */
 
 /* Fetch the algorithms (AES-128-ECB/CBC, SHA-256; CMAC is built on AES-CBC
  * here, ECDSA comes from OpenSSL's method cache).  Idempotent and safe to
@@ -220,6 +223,49 @@ int yn_ecdsa_verify(const struct yn_pubkey *k, const void *msg, size_t len,
 /* New P-256 key pair written as PEM: private (PKCS#8, mode 0600, created
  * exclusively: YN_EEXIST if present) and public (SPKI, mode 0644). */
 int yn_keygen_p256(const char *priv_path, const char *pub_path);
+
+/* --- ECDSA secp224r1 over a raw message: originality signatures, §8 ---
+ *
+ * NXP signs a card's UID with ECDSA on secp224r1 and no hash: the message
+ * (the 7-byte UID) is taken as the integer ECDSA would have made of a hash.
+ * Messages are 1..YN_P224_MSG_MAX bytes (YN_EINVAL otherwise), so that no
+ * bit of them is ever cut off.  Signatures are the fixed 56-byte r || s that
+ * ReadSig returns.  Key handles are separate types from the P-256 ones, so
+ * that an originality key can never verify a holder record or a denylist.
+ * Private keys load from the same URIs and files as P-256 keys (PEM,
+ * unencrypted, mode & 077 == 0, curve secp224r1, e.g. `openssl genpkey
+ * -algorithm EC -pkeyopt ec_paramgen_curve:secp224r1`).
+ */
+struct yn_p224_privkey;
+struct yn_p224_pubkey;
+
+/* Public key from a 57-byte uncompressed point (YN_EBADKEY if it is not a
+ * point of secp224r1) or from a PEM file (`openssl pkey -pubout`). */
+int yn_p224_pubkey_from_raw(const uint8_t raw[YN_P224_PUB_LEN], struct yn_p224_pubkey **out);
+int yn_p224_pubkey_load(const char *uri, struct yn_p224_pubkey **out);
+void yn_p224_pubkey_free(struct yn_p224_pubkey *k);
+int yn_p224_pubkey_raw(const struct yn_p224_pubkey *k, uint8_t raw[YN_P224_PUB_LEN]);
+/* 0 if sig is a valid signature of msg[0..len), YN_EBADSIG if not (r or s
+ * outside 1..n-1 included), YN_EINVAL for a message of 0 or more than 28
+ * bytes. */
+int yn_p224_verify_raw(const struct yn_p224_pubkey *k, const uint8_t *msg, size_t len,
+		       const uint8_t sig[YN_P224_SIG_LEN]);
+
+/* Private key by URI (as yn_privkey_load, but the curve must be secp224r1),
+ * or from a PEM string in memory (for keys built into a program, such as
+ * the software card's test CA; no mode check applies). */
+int yn_p224_privkey_load(const char *uri, struct yn_p224_privkey **out);
+int yn_p224_privkey_from_pem(const char *pem, size_t len, struct yn_p224_privkey **out);
+void yn_p224_privkey_free(struct yn_p224_privkey *k);
+/* The public point of a private key, 57 bytes. */
+int yn_p224_privkey_public(const struct yn_p224_privkey *k, uint8_t raw[YN_P224_PUB_LEN]);
+/* Sign msg[0..len) (1..28 bytes, no hash) as r || s; sig zeroed after a
+ * failure.  Randomised (a fresh nonce each call), as a real card's
+ * signature was made once at the factory: callers store the result. */
+int yn_p224_sign_raw(const struct yn_p224_privkey *k, const uint8_t *msg, size_t len,
+		     uint8_t sig[YN_P224_SIG_LEN]);
+/* New secp224r1 key pair written as PEM, like yn_keygen_p256. */
+int yn_keygen_p224(const char *priv_path, const char *pub_path);
 
 int yn_aeskey_load(const char *uri, struct yn_aeskey **out);
 /* An AES key handle from 16 bytes (copied; caller cleanses its copy). */

@@ -1,8 +1,9 @@
 /*
  * ECDSA P-256 over SHA-256 with the fixed 64-byte r || s encoding used in
- * holder records and denylists, public key handles and key ids, and P-256
- * key generation.  The software private key backend lives here; keys.c
- * chooses a backend from the URI.
+ * holder records and denylists, public key handles and key ids.  The
+ * software private key backend lives here; keys.c chooses a backend from
+ * the URI.  The EC helpers below (curve check, raw points, r || s <-> DER,
+ * sign and verify without a digest) also serve p224.c.
  */
 #include "crypto/crypto.h"
 #include "crypto/internal.h"
@@ -25,7 +26,7 @@ static const uint8_t p256_n[32] = {
 	0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51,
 };
 
-int yn_p256_check(EVP_PKEY *pkey, const char *what)
+int yn_ec_check(EVP_PKEY *pkey, const char *what, const char *curve, const char *alias)
 {
 	char group[64];
 	size_t len = 0;
@@ -39,16 +40,19 @@ int yn_p256_check(EVP_PKEY *pkey, const char *what)
 		yn_err("crypto: %s: EC key without a named curve", what);
 		return YN_EBADKEY;
 	}
-	if (strcmp(group, "prime256v1") != 0 && strcmp(group, "P-256") != 0) {
-		yn_err("crypto: %s: curve %s, expected P-256 (prime256v1)", what, group);
+	if (strcmp(group, curve) != 0 && strcmp(group, alias) != 0) {
+		yn_err("crypto: %s: curve %s, expected %s (%s)", what, group, alias, curve);
 		return YN_EBADKEY;
 	}
 	return 0;
 }
 
-/* Export points uncompressed from now on, whatever the file had.  Done once
- * at load: handles are read-only afterwards, so threads may share them. */
-static int set_uncompressed(EVP_PKEY *pkey)
+int yn_p256_check(EVP_PKEY *pkey, const char *what)
+{
+	return yn_ec_check(pkey, what, "prime256v1", "P-256");
+}
+
+int yn_ec_uncompressed(EVP_PKEY *pkey)
 {
 	if (EVP_PKEY_set_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
 					   OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 1)
@@ -56,47 +60,172 @@ static int set_uncompressed(EVP_PKEY *pkey)
 	return 0;
 }
 
-/* The public point of an EC key as 04 || X || Y. */
-static int evp_pub_raw(EVP_PKEY *pkey, uint8_t raw[65])
+int yn_ec_pub_raw(EVP_PKEY *pkey, uint8_t *raw, size_t raw_len)
 {
 	size_t len = 0;
 
-	memset(raw, 0, 65);
-	if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, raw, 65,
+	memset(raw, 0, raw_len);
+	if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, raw, raw_len,
 					    &len) != 1)
 		return yn_ossl_fail("export EC public key", YN_EBADKEY);
-	if (len != 65 || raw[0] != 0x04) {
-		memset(raw, 0, 65);
-		yn_err("crypto: EC public key is not a 65-byte uncompressed point");
+	if (len != raw_len || raw[0] != 0x04) {
+		memset(raw, 0, raw_len);
+		yn_err("crypto: EC public key is not a %zu-byte uncompressed point", raw_len);
 		return YN_EBADKEY;
 	}
 	return 0;
+}
+
+int yn_ec_pub_check(EVP_PKEY *pkey)
+{
+	EVP_PKEY_CTX *chk;
+	int ok;
+
+	if ((chk = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL)
+		return yn_ossl_fail("public key check", YN_ECRYPTO);
+	ok = EVP_PKEY_public_check(chk) == 1;
+	EVP_PKEY_CTX_free(chk);
+	return ok ? 0 : yn_ossl_fail("public key check", YN_EBADKEY);
+}
+
+int yn_ec_from_point(const char *curve, const uint8_t *raw, size_t raw_len, EVP_PKEY **out)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	OSSL_PARAM params[3];
+	uint8_t pt[YN_P256_PUB_LEN];
+	int r = 0;
+
+	*out = NULL;
+	if (raw_len > sizeof(pt))
+		return YN_EINVAL;
+	if (raw[0] != 0x04) {
+		yn_err("crypto: public key is not an uncompressed point (first byte %02X)", raw[0]);
+		return YN_EBADKEY;
+	}
+	memcpy(pt, raw, raw_len);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)curve, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, raw_len);
+	params[2] = OSSL_PARAM_construct_end();
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+		yn_err("crypto: %zu bytes are not a point of %s", raw_len, curve);
+		r = yn_ossl_fail("public key from raw bytes", YN_EBADKEY);
+	}
+	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
+int yn_ecdsa_der_from_rs(const uint8_t *sig, size_t half, uint8_t **der, size_t *der_len)
+{
+	ECDSA_SIG *es = NULL;
+	BIGNUM *br = NULL, *bs = NULL;
+	int n, r = 0;
+
+	*der = NULL;
+	*der_len = 0;
+	if ((es = ECDSA_SIG_new()) == NULL || (br = BN_bin2bn(sig, (int)half, NULL)) == NULL ||
+	    (bs = BN_bin2bn(sig + half, (int)half, NULL)) == NULL ||
+	    ECDSA_SIG_set0(es, br, bs) != 1) {
+		r = yn_ossl_fail("ECDSA signature decode", YN_ECRYPTO);
+		goto out;
+	}
+	br = bs = NULL;	/* transferred */
+	if ((n = i2d_ECDSA_SIG(es, der)) <= 0) {
+		*der = NULL;
+		r = yn_ossl_fail("ECDSA signature encode", YN_ECRYPTO);
+		goto out;
+	}
+	*der_len = (size_t)n;
+out:
+	ECDSA_SIG_free(es);
+	BN_free(br);
+	BN_free(bs);
+	return r;
+}
+
+int yn_ecdsa_rs_from_der(const uint8_t *der, size_t der_len, uint8_t *sig, size_t half)
+{
+	ECDSA_SIG *es = NULL;
+	const BIGNUM *br, *bs;
+	const uint8_t *p = der;
+	int r = 0;
+
+	if ((es = d2i_ECDSA_SIG(NULL, &p, (long)der_len)) == NULL || p != der + der_len) {
+		r = yn_ossl_fail("ECDSA signature from OpenSSL", YN_ECRYPTO);
+		goto out;
+	}
+	ECDSA_SIG_get0(es, &br, &bs);
+	if (BN_bn2binpad(br, sig, (int)half) != (int)half ||
+	    BN_bn2binpad(bs, sig + half, (int)half) != (int)half)
+		r = yn_ossl_fail("ECDSA signature encode", YN_ECRYPTO);
+out:
+	ECDSA_SIG_free(es);
+	if (r != 0)
+		memset(sig, 0, 2 * half);
+	return r;
+}
+
+int yn_ecdsa_verify_der(EVP_PKEY *pkey, const uint8_t *der, size_t der_len, const uint8_t *tbs,
+			size_t tbs_len)
+{
+	EVP_PKEY_CTX *ctx;
+	int v;
+
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL ||
+	    EVP_PKEY_verify_init(ctx) != 1) {
+		EVP_PKEY_CTX_free(ctx);
+		return yn_ossl_fail("ECDSA verify init", YN_ECRYPTO);
+	}
+	v = EVP_PKEY_verify(ctx, der, der_len, tbs, tbs_len);
+	EVP_PKEY_CTX_free(ctx);
+	if (v == 1)
+		return 0;
+	if (v == 0) {
+		ERR_clear_error();
+		return YN_EBADSIG;
+	}
+	return yn_ossl_fail("ECDSA verify", YN_ECRYPTO);
+}
+
+int yn_ecdsa_sign_der(EVP_PKEY *pkey, const uint8_t *tbs, size_t tbs_len, uint8_t *sig,
+		      size_t half)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	uint8_t der[80];
+	size_t der_len = sizeof(der);
+	int r;
+
+	memset(sig, 0, 2 * half);
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL ||
+	    EVP_PKEY_sign_init(ctx) != 1 ||
+	    EVP_PKEY_sign(ctx, der, &der_len, tbs, tbs_len) != 1) {
+		r = yn_ossl_fail("ECDSA sign", YN_ECRYPTO);
+		goto out;
+	}
+	r = yn_ecdsa_rs_from_der(der, der_len, sig, half);
+out:
+	EVP_PKEY_CTX_free(ctx);
+	return r;
 }
 
 /* --- public keys --- */
 
 int yn_pubkey_from_evp(EVP_PKEY *pkey, struct yn_pubkey **out)
 {
-	EVP_PKEY_CTX *chk = NULL;
 	struct yn_pubkey *k;
 	uint8_t d[32];
 	int r;
 
 	*out = NULL;
-	if ((r = yn_p256_check(pkey, "public key")) != 0)
-		return r;
-	/* Point on the curve and not at infinity. */
-	if ((chk = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL ||
-	    EVP_PKEY_public_check(chk) != 1) {
-		EVP_PKEY_CTX_free(chk);
-		return yn_ossl_fail("public key check", YN_EBADKEY);
-	}
-	EVP_PKEY_CTX_free(chk);
-	if ((r = set_uncompressed(pkey)) != 0)
+	/* P-256, point on the curve and not at infinity. */
+	if ((r = yn_p256_check(pkey, "public key")) != 0 || (r = yn_ec_pub_check(pkey)) != 0 ||
+	    (r = yn_ec_uncompressed(pkey)) != 0)
 		return r;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return YN_ENOMEM;
-	if ((r = evp_pub_raw(pkey, k->raw)) != 0 || (r = yn_sha256(k->raw, 65, d)) != 0) {
+	if ((r = yn_ec_pub_raw(pkey, k->raw, sizeof(k->raw))) != 0 ||
+	    (r = yn_sha256(k->raw, 65, d)) != 0) {
 		free(k);
 		return r;
 	}
@@ -108,35 +237,17 @@ int yn_pubkey_from_evp(EVP_PKEY *pkey, struct yn_pubkey **out)
 
 int yn_pubkey_from_raw(const uint8_t raw[YN_P256_PUB_LEN], struct yn_pubkey **out)
 {
-	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pkey = NULL;
-	OSSL_PARAM params[3];
-	uint8_t pt[65];
 	int r;
 
 	*out = NULL;
-	if ((r = yn_crypto_init()) != 0)
+	if (raw == NULL)
+		return YN_EINVAL;
+	if ((r = yn_crypto_init()) != 0 ||
+	    (r = yn_ec_from_point("prime256v1", raw, YN_P256_PUB_LEN, &pkey)) != 0)
 		return r;
-	if (raw[0] != 0x04) {
-		yn_err("crypto: public key is not an uncompressed point (first byte %02X)", raw[0]);
-		return YN_EBADKEY;
-	}
-	memcpy(pt, raw, sizeof(pt));
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-						     (char *)"prime256v1", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt));
-	params[2] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-		r = yn_ossl_fail("public key from 65 bytes (not a P-256 point?)", YN_EBADKEY);
-		goto out;
-	}
-	if ((r = yn_pubkey_from_evp(pkey, out)) == 0)
-		pkey = NULL;	/* transferred */
-out:
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(pkey);
+	if ((r = yn_pubkey_from_evp(pkey, out)) != 0)
+		EVP_PKEY_free(pkey);
 	return r;
 }
 
@@ -179,53 +290,20 @@ static int in_range(const uint8_t x[32])
 int yn_ecdsa_verify(const struct yn_pubkey *k, const void *msg, size_t len,
 		    const uint8_t sig[YN_P256_SIG_LEN])
 {
-	EVP_PKEY_CTX *ctx = NULL;
-	ECDSA_SIG *es = NULL;
-	BIGNUM *br = NULL, *bs = NULL;
 	uint8_t dgst[32], *der = NULL;
-	int der_len, v, r;
+	size_t der_len = 0;
+	int r;
 
 	if (k == NULL || sig == NULL || (msg == NULL && len > 0))
 		return YN_EINVAL;
 	/* Out-of-range r or s is a bad signature, not a library error. */
 	if (!in_range(sig) || !in_range(sig + 32))
 		return YN_EBADSIG;
-	if ((r = yn_sha256(msg, len, dgst)) != 0)
+	if ((r = yn_sha256(msg, len, dgst)) != 0 ||
+	    (r = yn_ecdsa_der_from_rs(sig, 32, &der, &der_len)) != 0)
 		return r;
-	if ((es = ECDSA_SIG_new()) == NULL || (br = BN_bin2bn(sig, 32, NULL)) == NULL ||
-	    (bs = BN_bin2bn(sig + 32, 32, NULL)) == NULL) {
-		r = yn_ossl_fail("ECDSA signature decode", YN_ECRYPTO);
-		goto out;
-	}
-	if (ECDSA_SIG_set0(es, br, bs) != 1) {
-		r = yn_ossl_fail("ECDSA signature decode", YN_ECRYPTO);
-		goto out;
-	}
-	br = bs = NULL;	/* transferred */
-	if ((der_len = i2d_ECDSA_SIG(es, &der)) <= 0) {
-		r = yn_ossl_fail("ECDSA signature encode", YN_ECRYPTO);
-		goto out;
-	}
-	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL)) == NULL ||
-	    EVP_PKEY_verify_init(ctx) != 1) {
-		r = yn_ossl_fail("ECDSA verify init", YN_ECRYPTO);
-		goto out;
-	}
-	v = EVP_PKEY_verify(ctx, der, (size_t)der_len, dgst, sizeof(dgst));
-	if (v == 1) {
-		r = 0;
-	} else if (v == 0) {
-		ERR_clear_error();
-		r = YN_EBADSIG;
-	} else {
-		r = yn_ossl_fail("ECDSA verify", YN_ECRYPTO);
-	}
-out:
-	EVP_PKEY_CTX_free(ctx);
+	r = yn_ecdsa_verify_der(k->pkey, der, der_len, dgst, sizeof(dgst));
 	OPENSSL_free(der);
-	ECDSA_SIG_free(es);
-	BN_free(br);
-	BN_free(bs);
 	return r;
 }
 
@@ -233,41 +311,12 @@ out:
 
 static int soft_sign(const struct yn_privkey *k, const uint8_t dgst[32], uint8_t sig[64])
 {
-	EVP_PKEY_CTX *ctx = NULL;
-	ECDSA_SIG *es = NULL;
-	const BIGNUM *br, *bs;
-	const uint8_t *p;
-	uint8_t der[80];
-	size_t der_len = sizeof(der);
-	int r = 0;
-
-	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL)) == NULL ||
-	    EVP_PKEY_sign_init(ctx) != 1 ||
-	    EVP_PKEY_sign(ctx, der, &der_len, dgst, 32) != 1) {
-		r = yn_ossl_fail("ECDSA sign", YN_ECRYPTO);
-		goto out;
-	}
-	p = der;
-	if ((es = d2i_ECDSA_SIG(NULL, &p, (long)der_len)) == NULL || p != der + der_len) {
-		r = yn_ossl_fail("ECDSA signature from OpenSSL", YN_ECRYPTO);
-		goto out;
-	}
-	ECDSA_SIG_get0(es, &br, &bs);
-	if (BN_bn2binpad(br, sig, 32) != 32 || BN_bn2binpad(bs, sig + 32, 32) != 32) {
-		r = yn_ossl_fail("ECDSA signature encode", YN_ECRYPTO);
-		goto out;
-	}
-out:
-	EVP_PKEY_CTX_free(ctx);
-	ECDSA_SIG_free(es);
-	if (r != 0)
-		memset(sig, 0, 64);
-	return r;
+	return yn_ecdsa_sign_der(k->pkey, dgst, 32, sig, 32);
 }
 
 static int soft_public_raw(const struct yn_privkey *k, uint8_t raw[65])
 {
-	return evp_pub_raw(k->pkey, raw);
+	return yn_ec_pub_raw(k->pkey, raw, 65);
 }
 
 static void soft_free(struct yn_privkey *k)
@@ -289,7 +338,7 @@ int yn_privkey_from_evp(EVP_PKEY *pkey, struct yn_privkey **out)
 	int r;
 
 	*out = NULL;
-	if ((r = yn_p256_check(pkey, "private key")) != 0 || (r = set_uncompressed(pkey)) != 0)
+	if ((r = yn_p256_check(pkey, "private key")) != 0 || (r = yn_ec_uncompressed(pkey)) != 0)
 		return r;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return YN_ENOMEM;

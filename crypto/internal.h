@@ -101,4 +101,38 @@ int yn_p256_check(EVP_PKEY *pkey, const char *what);
 int yn_privkey_from_evp(EVP_PKEY *pkey, struct yn_privkey **out);
 int yn_pubkey_from_evp(EVP_PKEY *pkey, struct yn_pubkey **out);
 
+/* ecdsa.c: EC helpers shared by the P-256 and secp224r1 code.
+ * yn_ec_check: pkey is an EC key on the named curve (OpenSSL's name, or its
+ * alias), YN_EBADKEY with the reason logged otherwise.
+ * yn_ec_pub_check: the public point is on the curve and not at infinity.
+ * yn_ec_uncompressed: export the point uncompressed from now on (done once
+ * at load: handles are read-only afterwards, so threads may share them).
+ * yn_ec_pub_raw: the point as 04 || X || Y of exactly raw_len bytes.
+ * yn_ec_from_point: a public EVP_PKEY from an uncompressed point of
+ * raw_len <= 65 bytes on curve (YN_EBADKEY if it is not one). */
+int yn_ec_check(EVP_PKEY *pkey, const char *what, const char *curve, const char *alias);
+int yn_ec_pub_check(EVP_PKEY *pkey);
+int yn_ec_uncompressed(EVP_PKEY *pkey);
+int yn_ec_pub_raw(EVP_PKEY *pkey, uint8_t *raw, size_t raw_len);
+int yn_ec_from_point(const char *curve, const uint8_t *raw, size_t raw_len, EVP_PKEY **out);
+/* Fixed-size r || s (each half bytes) to DER (*der from OPENSSL_malloc;
+ * OPENSSL_free it) and back (sig zeroed after a failure). */
+int yn_ecdsa_der_from_rs(const uint8_t *sig, size_t half, uint8_t **der, size_t *der_len);
+int yn_ecdsa_rs_from_der(const uint8_t *der, size_t der_len, uint8_t *sig, size_t half);
+/* ECDSA without a digest: tbs is the value that ECDSA takes as its hash
+ * (OpenSSL uses its leftmost bits up to the order's length, as an integer).
+ * verify: 0, YN_EBADSIG, or YN_ECRYPTO; sign: r || s into sig[2 * half]. */
+int yn_ecdsa_verify_der(EVP_PKEY *pkey, const uint8_t *der, size_t der_len, const uint8_t *tbs,
+			size_t tbs_len);
+int yn_ecdsa_sign_der(EVP_PKEY *pkey, const uint8_t *tbs, size_t tbs_len, uint8_t *sig,
+		      size_t half);
+
+/* p224.c: secp224r1 handles from a decoded EVP_PKEY (ownership as above). */
+struct yn_p224_privkey;
+struct yn_p224_pubkey;
+int yn_p224_privkey_from_evp(EVP_PKEY *pkey, struct yn_p224_privkey **out);
+int yn_p224_pubkey_from_evp(EVP_PKEY *pkey, struct yn_p224_pubkey **out);
+/* keys.c: a PEM private key from memory (refuses encrypted PEM). */
+int yn_pem_read_private(const char *pem, size_t len, const char *what, EVP_PKEY **out);
+
 #endif

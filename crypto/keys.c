@@ -3,8 +3,9 @@
  * internal.h.  Today there is one backend, files:
  *   PATH, file:PATH, file://ABSPATH
  *     private keys: PEM (PKCS#8 "PRIVATE KEY" or traditional "EC PRIVATE
- *       KEY"), unencrypted, EC P-256; the file must give no access to group
- *       or others (mode & 077 == 0), or YN_EKEYPERM;
+ *       KEY"), unencrypted, EC P-256 (secp224r1 for originality keys); the
+ *       file must give no access to group or others (mode & 077 == 0), or
+ *       YN_EKEYPERM;
  *     public keys: PEM SubjectPublicKeyInfo ("PUBLIC KEY");
  *     AES keys: 32 hex digits and an optional trailing newline, same mode
  *       rule as private keys.
@@ -39,16 +40,21 @@ struct backend {
 	int (*load_priv)(const char *ref, struct yn_privkey **out);
 	int (*load_pub)(const char *ref, struct yn_pubkey **out);
 	int (*load_aes)(const char *ref, struct yn_aeskey **out);
+	int (*load_p224_priv)(const char *ref, struct yn_p224_privkey **out);
+	int (*load_p224_pub)(const char *ref, struct yn_p224_pubkey **out);
 };
 
 static int file_load_priv(const char *path, struct yn_privkey **out);
 static int file_load_pub(const char *path, struct yn_pubkey **out);
 static int file_load_aes(const char *path, struct yn_aeskey **out);
+static int file_load_p224_priv(const char *path, struct yn_p224_privkey **out);
+static int file_load_p224_pub(const char *path, struct yn_p224_pubkey **out);
 
 static const struct backend backends[] = {
-	{ "file", file_load_priv, file_load_pub, file_load_aes },
+	{ "file", file_load_priv, file_load_pub, file_load_aes, file_load_p224_priv,
+	  file_load_p224_pub },
 	/* A PKCS#11 backend (libp11 / SoftHSM2) goes here. */
-	{ "pkcs11", NULL, NULL, NULL },
+	{ "pkcs11", NULL, NULL, NULL, NULL, NULL },
 };
 
 /* Split uri into a backend and the reference it gets.  A string without
@@ -181,66 +187,107 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-static int file_load_priv(const char *path, struct yn_privkey **out)
+int yn_pem_read_private(const char *pem, size_t len, const char *what, EVP_PKEY **out)
 {
-	EVP_PKEY *pkey = NULL;
+	BIO *bio;
+
+	*out = NULL;
+	if (len > KEYFILE_MAX)
+		return YN_EBADKEY;
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return yn_ossl_fail("BIO", YN_ECRYPTO);
+	*out = PEM_read_bio_PrivateKey_ex(bio, NULL, no_passphrase, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (*out == NULL) {
+		yn_err("crypto: %s: not an unencrypted PEM private key", what);
+		return yn_ossl_fail(what, YN_EBADKEY);
+	}
+	return 0;
+}
+
+/* Read a PEM key file: private (secret file, PKCS#8 or traditional) or
+ * public (SubjectPublicKeyInfo). */
+static int file_read_pem(const char *path, int priv, EVP_PKEY **out)
+{
 	BIO *bio = NULL;
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
 
-	if ((r = read_keyfile(path, 1, &buf, &len)) != 0)
+	*out = NULL;
+	if ((r = read_keyfile(path, priv, &buf, &len)) != 0)
 		return r;
+	if (priv) {
+		r = yn_pem_read_private(buf, len, path, out);
+		goto out;
+	}
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
 		r = yn_ossl_fail("BIO", YN_ECRYPTO);
 		goto out;
 	}
-	if ((pkey = PEM_read_bio_PrivateKey_ex(bio, NULL, no_passphrase, NULL, NULL, NULL)) ==
-	    NULL) {
-		yn_err("crypto: %s: not an unencrypted PEM private key", path);
+	if ((*out = PEM_read_bio_PUBKEY_ex(bio, NULL, no_passphrase, NULL, NULL, NULL)) == NULL) {
+		yn_err("crypto: %s: not a PEM public key (openssl pkey -pubout writes one)", path);
 		r = yn_ossl_fail(path, YN_EBADKEY);
-		goto out;
 	}
-	if ((r = yn_privkey_from_evp(pkey, out)) != 0) {
-		yn_err("crypto: %s: refused", path);
-		goto out;
-	}
-	pkey = NULL;	/* transferred */
 out:
-	EVP_PKEY_free(pkey);
 	BIO_free(bio);
 	free_keyfile(buf, len);
+	return r;
+}
+
+static int file_load_priv(const char *path, struct yn_privkey **out)
+{
+	EVP_PKEY *pkey = NULL;
+	int r;
+
+	if ((r = file_read_pem(path, 1, &pkey)) != 0)
+		return r;
+	if ((r = yn_privkey_from_evp(pkey, out)) != 0) {
+		yn_err("crypto: %s: refused", path);
+		EVP_PKEY_free(pkey);
+	}
 	return r;
 }
 
 static int file_load_pub(const char *path, struct yn_pubkey **out)
 {
 	EVP_PKEY *pkey = NULL;
-	BIO *bio = NULL;
-	char *buf = NULL;
-	size_t len = 0;
 	int r;
 
-	if ((r = read_keyfile(path, 0, &buf, &len)) != 0)
+	if ((r = file_read_pem(path, 0, &pkey)) != 0)
 		return r;
-	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
-		r = yn_ossl_fail("BIO", YN_ECRYPTO);
-		goto out;
-	}
-	if ((pkey = PEM_read_bio_PUBKEY_ex(bio, NULL, no_passphrase, NULL, NULL, NULL)) == NULL) {
-		yn_err("crypto: %s: not a PEM public key (openssl pkey -pubout writes one)", path);
-		r = yn_ossl_fail(path, YN_EBADKEY);
-		goto out;
-	}
 	if ((r = yn_pubkey_from_evp(pkey, out)) != 0) {
 		yn_err("crypto: %s: refused", path);
-		goto out;
+		EVP_PKEY_free(pkey);
 	}
-	pkey = NULL;	/* transferred */
-out:
-	EVP_PKEY_free(pkey);
-	BIO_free(bio);
-	free_keyfile(buf, len);
+	return r;
+}
+
+static int file_load_p224_priv(const char *path, struct yn_p224_privkey **out)
+{
+	EVP_PKEY *pkey = NULL;
+	int r;
+
+	if ((r = file_read_pem(path, 1, &pkey)) != 0)
+		return r;
+	if ((r = yn_p224_privkey_from_evp(pkey, out)) != 0) {
+		yn_err("crypto: %s: refused", path);
+		EVP_PKEY_free(pkey);
+	}
+	return r;
+}
+
+static int file_load_p224_pub(const char *path, struct yn_p224_pubkey **out)
+{
+	EVP_PKEY *pkey = NULL;
+	int r;
+
+	if ((r = file_read_pem(path, 0, &pkey)) != 0)
+		return r;
+	if ((r = yn_p224_pubkey_from_evp(pkey, out)) != 0) {
+		yn_err("crypto: %s: refused", path);
+		EVP_PKEY_free(pkey);
+	}
 	return r;
 }
 
@@ -367,6 +414,34 @@ int yn_pubkey_load(const char *uri, struct yn_pubkey **out)
 	return be->load_pub(ref, out);
 }
 
+int yn_p224_privkey_load(const char *uri, struct yn_p224_privkey **out)
+{
+	const struct backend *be;
+	const char *ref;
+	int r;
+
+	*out = NULL;
+	if ((r = yn_crypto_init()) != 0 || (r = resolve(uri, &be, &ref)) != 0)
+		return r;
+	if (be->load_p224_priv == NULL)
+		return unsupported(uri, be);
+	return be->load_p224_priv(ref, out);
+}
+
+int yn_p224_pubkey_load(const char *uri, struct yn_p224_pubkey **out)
+{
+	const struct backend *be;
+	const char *ref;
+	int r;
+
+	*out = NULL;
+	if ((r = yn_crypto_init()) != 0 || (r = resolve(uri, &be, &ref)) != 0)
+		return r;
+	if (be->load_p224_pub == NULL)
+		return unsupported(uri, be);
+	return be->load_p224_pub(ref, out);
+}
+
 int yn_aeskey_load(const char *uri, struct yn_aeskey **out)
 {
 	const struct backend *be;
@@ -381,7 +456,7 @@ int yn_aeskey_load(const char *uri, struct yn_aeskey **out)
 	return be->load_aes(ref, out);
 }
 
-int yn_keygen_p256(const char *priv_path, const char *pub_path)
+static int keygen(const char *curve, const char *priv_path, const char *pub_path)
 {
 	EVP_PKEY *pkey = NULL;
 	BIO *bpriv = NULL, *bpub = NULL;
@@ -393,14 +468,14 @@ int yn_keygen_p256(const char *priv_path, const char *pub_path)
 		return YN_EINVAL;
 	if ((r = yn_crypto_init()) != 0)
 		return r;
-	if ((pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL) {
-		r = yn_ossl_fail("generate P-256 key", YN_ECRYPTO);
+	if ((pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve)) == NULL) {
+		r = yn_ossl_fail("generate EC key", YN_ECRYPTO);
 		goto out;
 	}
 	if ((bpriv = BIO_new(BIO_s_mem())) == NULL || (bpub = BIO_new(BIO_s_mem())) == NULL ||
 	    PEM_write_bio_PKCS8PrivateKey(bpriv, pkey, NULL, NULL, 0, NULL, NULL) != 1 ||
 	    PEM_write_bio_PUBKEY(bpub, pkey) != 1) {
-		r = yn_ossl_fail("encode P-256 key as PEM", YN_ECRYPTO);
+		r = yn_ossl_fail("encode EC key as PEM", YN_ECRYPTO);
 		goto out;
 	}
 	n = BIO_get_mem_data(bpriv, &p);
@@ -422,6 +497,16 @@ out:
 	BIO_free(bpub);
 	EVP_PKEY_free(pkey);
 	return r;
+}
+
+int yn_keygen_p256(const char *priv_path, const char *pub_path)
+{
+	return keygen("P-256", priv_path, pub_path);
+}
+
+int yn_keygen_p224(const char *priv_path, const char *pub_path)
+{
+	return keygen("P-224", priv_path, pub_path);
 }
 
 /* --- AES key handles (software) --- */

@@ -20,3 +20,8 @@ bench-crypto: $(BENCH_CRYPTO)
 # Built with the tests so that it always compiles; run by `make bench`.
 EXTRA_TEST_BINS += $(BENCH_CRYPTO)
 bench-run: bench-crypto
+
+# test_crypto_keys runs `yinian selftest`: the tool must exist (and be
+# current) whenever that test program is built, so the test never has to be
+# skipped.
+$(BUILD)/tests/test_crypto_keys: | $(BUILD)/yinian

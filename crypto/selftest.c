@@ -2,7 +2,7 @@
  * Power-on self test: known-answer tests of every primitive, run by the
  * daemon before it opens a reader and by `yinian selftest`.  Vectors are
  * the published ones of ../shared/reference/desfire.md (section given),
- * FIPS 197, SP 800-38A, FIPS 180-2 and RFC 6979.
+ * FIPS 197, SP 800-38A, FIPS 180-2, RFC 6979 and AN12196.
  */
 #include "crypto/crypto.h"
 #include "crypto/internal.h"
@@ -208,6 +208,29 @@ static int kat_ecdsa_sign(void)
 	return ok ? 0 : -1;
 }
 
+/* AN12196 §8.2 (desfire.md §8): NXP's originality signature of UID
+ * 04518DFAA96180, secp224r1 over the raw UID; it must verify, and must not
+ * once a byte changes. */
+static int kat_p224_verify(void)
+{
+	struct yn_p224_pubkey *pk = NULL;
+	uint8_t raw[57], uid[7], sig[56];
+	int ok;
+
+	hx("048A9B380AF2EE1B98DC417FECC263F8449C7625CECE82D9B916C992DA209D6842"
+	   "2B81EC20B65A66B5102A61596AF3379200599316A00A1410", raw, 57);
+	hx("04518DFAA96180", uid, 7);
+	hx("D1940D17CFEDA4BFF80359AB975F9F6514313E8F90C1D3CAAF5941AD744A1CDF"
+	   "9A83F883CAFE0FE95D1939B1B7E47113993324473B785D21", sig, 56);
+	if (yn_p224_pubkey_from_raw(raw, &pk) != 0)
+		return -1;
+	ok = yn_p224_verify_raw(pk, uid, 7, sig) == 0;
+	uid[6] ^= 0x01;
+	ok = ok && yn_p224_verify_raw(pk, uid, 7, sig) == YN_EBADSIG;
+	yn_p224_pubkey_free(pk);
+	return ok ? 0 : -1;
+}
+
 static int kat_random(void)
 {
 	uint8_t a[32], b[32];
@@ -232,6 +255,7 @@ static const struct {
 	{ "SHA-256 (FIPS 180-2 B.1)", kat_sha256 },
 	{ "ECDSA P-256 verify (RFC 6979 A.2.5)", kat_ecdsa_verify },
 	{ "ECDSA P-256 sign/verify pairwise", kat_ecdsa_sign },
+	{ "ECDSA secp224r1 raw-message verify (AN12196 8.2)", kat_p224_verify },
 	{ "random bytes (RAND_bytes)", kat_random },
 };
 

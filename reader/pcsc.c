@@ -377,6 +377,15 @@ static int pcsc_transmit(struct yn_reader *r, const uint8_t *cmd, size_t cmd_len
 			drop_context(p);
 		return e;
 	}
+	if (n == 0) {
+		/* Nothing came back, not even a status word: the card left
+		 * mid-exchange (vpcd reports it so, with success).  No warm
+		 * reset to find out: on vpcd 0.8 a reset of a card that is
+		 * gone wedges the reader (pcscd sees no card on it again). */
+		yn_debug("pcsc: empty response: the card left during the exchange");
+		drop_card(p, SCARD_LEAVE_CARD);
+		return YN_ECARDGONE;
+	}
 	if (n < 2) {
 		yn_warn("pcsc: response of %lu bytes has no status word", (unsigned long)n);
 		return YN_EPROTO;

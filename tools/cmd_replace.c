@@ -25,14 +25,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: yinian replace --reader URI --keys DIR --old-serial S --holder FILE\n"
-		"                      [--reason lost|stolen|damaged|...] [--denylist-csv OUT]\n"
+		"                      [--reason WORD] [--denylist-csv OUT]\n"
 		"                      [--vouchers N] [--resume] [--serial-file F] [--now ISO]\n"
 		"\n"
 		"Issues a blank card for the holder in FILE with a NEW serial (from\n"
 		"DIR/serials or --serial-file; the file's own serial is not used), then\n"
 		"appends the old serial to OUT as the denylist CSV line\n"
-		"\"serial,listed,reason\" (OUT is created with its header).  Reason\n"
-		"defaults to \"lost\".  Nothing is denylisted if the new card fails.\n");
+		"\"serial,listed,reason\" (OUT is created with its header).  WORD is a\n"
+		"denylist reason: lost, stolen, deceased, replaced (the default), fraud,\n"
+		"suspended, other; \"damaged\" is written as \"replaced\".  Nothing is\n"
+		"denylisted if the new card fails.\n");
 }
 
 int yn_cmd_replace(int argc, char **argv)
@@ -51,7 +53,7 @@ int yn_cmd_replace(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *uri = NULL, *keys = NULL, *holder = NULL, *reason = "lost", *csv = NULL;
+	const char *uri = NULL, *keys = NULL, *holder = NULL, *reason = "replaced", *csv = NULL;
 	const char *sfile = NULL, *now_s = NULL;
 	char spath[PATH_MAX], err[512], uid[2 * YN_UID_LEN + 1], *end;
 	unsigned long long old = 0;
@@ -100,9 +102,9 @@ int yn_cmd_replace(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!yn_replace_reason_ok(reason)) {
-		fprintf(stderr, "yinian replace: --reason must be one word of a-z, 0-9, _ "
-				"(lost, stolen, damaged, ...)\n");
+	if (yn_replace_reason_word(reason) == NULL) {
+		fprintf(stderr, "yinian replace: --reason must be lost, stolen, damaged, deceased, "
+				"replaced, fraud, suspended or other\n");
 		return 2;
 	}
 	req.now = (int64_t)time(NULL);
@@ -152,7 +154,8 @@ int yn_cmd_replace(int argc, char **argv)
 	       uid, rep.serial, old);
 	if (csv != NULL)
 		printf("old serial %llu %s %s (%s)\n", old,
-		       listed ? "denylisted in" : "was already listed in", csv, reason);
+		       listed ? "denylisted in" : "was already listed in", csv,
+		       yn_replace_reason_word(reason));
 	else
 		printf("old serial %llu NOT denylisted (no --denylist-csv)\n", old);
 	ret = 0;

@@ -149,6 +149,7 @@ static void run_hook(struct yn_emitter *e, const struct yn_outcome *o, const cha
 	char *argv[4], *envp[64];
 	size_t i, n = 0, slot = MAX_HOOKS;
 	pid_t pid;
+	int rc;
 
 	for (i = 0; i < MAX_HOOKS; i++)
 		if (e->hooks[i].pid <= 0) {
@@ -190,8 +191,9 @@ static void run_hook(struct yn_emitter *e, const struct yn_outcome *o, const cha
 	argv[1] = (char *)yn_verdict_name(o->verdict);
 	argv[2] = (char *)o->reason;
 	argv[3] = NULL;
-	if (posix_spawn(&pid, e->cfg->hook, NULL, NULL, argv, envp) != 0) {
-		yn_warn("hook %s: cannot run: %s", e->cfg->hook, strerror(errno));
+	/* posix_spawn returns the error; it does not set errno. */
+	if ((rc = posix_spawn(&pid, e->cfg->hook, NULL, NULL, argv, envp)) != 0) {
+		yn_warn("hook %s: cannot run: %s", e->cfg->hook, strerror(rc));
 		return;
 	}
 	e->hooks[slot].pid = pid;
@@ -243,7 +245,7 @@ static void accept_clients(struct yn_emitter *e)
 
 static void answer(struct yn_emitter *e, struct client *c, const char *req)
 {
-	char buf[4096];
+	char buf[8192];	/* a status line: up to 32 reasons, 4 reader URIs, a reload error */
 	size_t len = 0;
 
 	if (strcmp(req, "status") == 0) {

@@ -32,7 +32,7 @@ struct yn_metrics {
 	int64_t denylist_not_after_utc;
 	uint64_t denylist_entries;
 	uint64_t reloads_ok, reloads_refused;
-	char last_reload_error[160];
+	char last_reload_error[512];	/* both reasons of a reload: list and policy */
 	struct {
 		char uri[256];
 		char state[32];	/* "waiting", "card", "error: ..." */

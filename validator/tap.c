@@ -21,6 +21,7 @@ enum {
 	TAP_R_UNKNOWN_CARD = 104,
 	TAP_R_COMMIT_LOST = 105,
 	TAP_R_CONFIRMED = 106,
+	TAP_R_NOT_ISSUED = 107,
 };
 
 /* How long a lost commit answer is remembered for confirmation on re-tap. */
@@ -122,6 +123,20 @@ static int read_holder(struct tap *p)
 		return e;
 	}
 	e = authenticate(p, YN_KEY_READ, 1);
+	if (e == YN_ECARD_AUTH || e == YN_EBADMAC) {
+		/* A card whose issuance stopped before the keys were changed
+		 * still has the application's factory key (16 x 00). */
+		static const uint8_t factory[16];
+
+		if (yn_desfire_auth_ev2_first(&p->c->df, YN_KEY_READ, factory, p->deadline) == 0) {
+			p->o->error = e;
+			outcome(p, YN_VERDICT_DENY, "not_issued", TAP_R_NOT_ISSUED,
+				"卡片未完成发行", "card not fully issued: please see the service desk");
+			yn_warn("tap: the card's keys are still the factory keys: issuance was "
+				"not completed (yinian issue --resume)");
+			return YN_ECARD_AUTH;
+		}
+	}
 	if (e == YN_ECARD_AUTH || e == YN_EBADMAC || e == YN_ECARD_NOKEY) {
 		/* Our diversified key does not open it: not issued by this
 		 * scheme's keys (a clone, or another system's card). */
@@ -139,11 +154,29 @@ static int read_holder(struct tap *p)
 				 p->buf, sizeof(p->buf), &n, p->deadline);
 	if (e == 0 && n != YN_HOLDER_LEN)
 		e = YN_EPROTO;
+	if (e == YN_ECARD_NOFILE) {
+		p->o->error = e;
+		outcome(p, YN_VERDICT_DENY, "not_issued", TAP_R_NOT_ISSUED, "卡片未完成发行",
+			"card not fully issued: please see the service desk");
+		yn_warn("tap: the holder record file is missing: issuance was not completed "
+			"(yinian issue --resume)");
+		return e;
+	}
 	if (e != 0) {
 		card_failed(p, e, "read holder record");
 		return e;
 	}
 	e = yn_holder_decode(p->buf, n, &p->h, &why);
+	if (e != 0 && p->buf[0] == 0) {
+		/* An empty record (version 0): issuance stopped before the
+		 * record was written. */
+		p->o->error = e;
+		outcome(p, YN_VERDICT_DENY, "not_issued", TAP_R_NOT_ISSUED, "卡片未完成发行",
+			"card not fully issued: please see the service desk");
+		yn_warn("tap: the holder record is empty: issuance was not completed "
+			"(yinian issue --resume)");
+		return e;
+	}
 	if (e != 0) {
 		p->o->error = e;
 		outcome(p, YN_VERDICT_DENY, "card_invalid", TAP_R_CARD_INVALID, "卡片数据无效",
@@ -644,8 +677,8 @@ int yn_tap_run(struct yn_tap_ctx *c, uint64_t t0_ns, int64_t now_utc, struct yn_
 				yn_strerror(e));
 		} else {
 			rc = journal(&p, YN_JKIND_OUTCOME, YN_JDEC_TAP_AGAIN, intent, &seq);
+			o->journal_seq = seq;
 		}
-		o->journal_seq = seq;
 		goto out;
 	}
 	o->verdict = YN_VERDICT_GRANT;

@@ -65,14 +65,16 @@ static int load_policy(const struct yn_config *cfg, struct yn_policy_ref **out, 
 
 static int install_denylist(struct yn_term *t, char *err, size_t cap)
 {
-	const struct yn_dl_header *h;
 	int r = yn_dl_holder_install_file(t->dl, t->cfg->denylist_file);
+	const char *why = yn_strerror(r);
 
 	if (r != 0) {
-		say(err, cap, "denylist %s refused: %s", t->cfg->denylist_file, yn_strerror(r));
+		/* Some messages already begin with "refused: ". */
+		if (strncmp(why, "refused: ", 9) == 0)
+			why += 9;
+		say(err, cap, "denylist %s refused: %s", t->cfg->denylist_file, why);
 		return r;
 	}
-	(void)h;
 	return 0;
 }
 

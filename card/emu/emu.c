@@ -18,22 +18,23 @@
 #include "card/emu/emu_int.h"
 #include "card/emu/emu_test.h"
 
-/* The emulator's test CA (docs/emulator.md "Originality signature").  Its
- * private half is public on purpose: it proves nothing but "made by this
- * emulator", which is all a test needs. */
+/* The emulator's test CA (docs/emulator.md "Originality signature"): a
+ * secp224r1 key, as NXP's originality keys are.  Its private half is public
+ * on purpose: it proves nothing but "made by this emulator", which is all a
+ * test needs, and no real card is signed with it. */
 static const char test_ca_pem[] =
 	"-----BEGIN PRIVATE KEY-----\n"
-	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgqdx6TgswOOn02UvL\n"
-	"fNaazeIpZrNV8LHBki9OkQ7papyhRANCAASRxyqGZPHdkyt6m+1h2NIlazTwsKpk\n"
-	"vIsjcQHl9RIlntUXxf8aoVpVm6zHvptY1x3rLExYLUzhpNhN1EGlIGoo\n"
+	"MHgCAQAwEAYHKoZIzj0CAQYFK4EEACEEYTBfAgEBBBx7iCylYDFzAiRl6ns6nc7h\n"
+	"vNzXub0qPt8RfS0eoTwDOgAEmC+Fsucobm+It/yjWPfa+JHOszsJMKAA0+njut+B\n"
+	"Qx9RmUoRARMIhlKGQrHlhajOR1DZdOHXwA4=\n"
 	"-----END PRIVATE KEY-----\n";
 
-const uint8_t yn_emu_test_ca_pub[65] = {
-	0x04, 0x91, 0xc7, 0x2a, 0x86, 0x64, 0xf1, 0xdd, 0x93, 0x2b, 0x7a, 0x9b, 0xed, 0x61,
-	0xd8, 0xd2, 0x25, 0x6b, 0x34, 0xf0, 0xb0, 0xaa, 0x64, 0xbc, 0x8b, 0x23, 0x71, 0x01,
-	0xe5, 0xf5, 0x12, 0x25, 0x9e, 0xd5, 0x17, 0xc5, 0xff, 0x1a, 0xa1, 0x5a, 0x55, 0x9b,
-	0xac, 0xc7, 0xbe, 0x9b, 0x58, 0xd7, 0x1d, 0xeb, 0x2c, 0x4c, 0x58, 0x2d, 0x4c, 0xe1,
-	0xa4, 0xd8, 0x4d, 0xd4, 0x41, 0xa5, 0x20, 0x6a, 0x28,
+const uint8_t yn_emu_test_ca_pub[YN_P224_PUB_LEN] = {
+	0x04, 0x98, 0x2f, 0x85, 0xb2, 0xe7, 0x28, 0x6e, 0x6f, 0x88, 0xb7, 0xfc,
+	0xa3, 0x58, 0xf7, 0xda, 0xf8, 0x91, 0xce, 0xb3, 0x3b, 0x09, 0x30, 0xa0,
+	0x00, 0xd3, 0xe9, 0xe3, 0xba, 0xdf, 0x81, 0x43, 0x1f, 0x51, 0x99, 0x4a,
+	0x11, 0x01, 0x13, 0x08, 0x86, 0x52, 0x86, 0x42, 0xb1, 0xe5, 0x85, 0xa8,
+	0xce, 0x47, 0x50, 0xd9, 0x74, 0xe1, 0xd7, 0xc0, 0x0e,
 };
 
 static const uint8_t atr_bytes[] = { 0x3B, 0x81, 0x80, 0x01, 0x80, 0x80 };
@@ -84,34 +85,22 @@ static struct yn_emu *card_alloc(void)
 int emu_sign_uid(const uint8_t *uid, size_t uid_len, const char *key_uri,
 		 uint8_t sig[EMU_SIG_LEN])
 {
-	char tmpl[] = "/tmp/yn-emu-ca.XXXXXX";
-	struct yn_privkey *k = NULL;
-	int fd = -1, r;
+	struct yn_p224_privkey *k = NULL;
+	int r;
 
-	if (key_uri == NULL) {
-		/* yn_privkey_load takes a file (mode 0600): give it one. */
-		fd = mkstemp(tmpl);
-		if (fd < 0) {
-			yn_err("emu: cannot create a temporary file for the test CA key: %s",
-			       strerror(errno));
-			return YN_EIO;
-		}
-		if (write(fd, test_ca_pem, sizeof(test_ca_pem) - 1) !=
-		    (ssize_t)(sizeof(test_ca_pem) - 1)) {
-			r = YN_EIO;
-			goto out;
-		}
-		key_uri = tmpl;
+	memset(sig, 0, EMU_SIG_LEN);
+	if (key_uri == NULL)
+		r = yn_p224_privkey_from_pem(test_ca_pem, sizeof(test_ca_pem) - 1, &k);
+	else
+		r = yn_p224_privkey_load(key_uri, &k);
+	if (r != 0) {
+		if (key_uri != NULL)
+			yn_err("emu: %s: not usable as the card's originality key (a secp224r1 "
+			       "private key, PEM, mode 0600)", key_uri);
+		return r;
 	}
-	if ((r = yn_privkey_load(key_uri, &k)) != 0)
-		goto out;
-	r = yn_ecdsa_sign(k, uid, uid_len, sig);
-out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmpl);
-	}
-	yn_privkey_free(k);
+	r = yn_p224_sign_raw(k, uid, uid_len, sig);
+	yn_p224_privkey_free(k);
 	return r;
 }
 

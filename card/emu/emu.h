@@ -30,8 +30,10 @@ int yn_emu_new_blank(const uint8_t *uid, size_t uid_len, struct yn_emu **out);
 /* Create a factory-blank state file, mode 0600 (YN_EEXIST if the path
  * exists; nothing is left behind on failure). */
 int yn_emu_create_file(const char *path, const uint8_t *uid, size_t uid_len);
-/* The same, with the ReadSig signature made by the P-256 private key at
- * sig_key_uri (crypto.h key URI) instead of the test CA; NULL = test CA. */
+/* The same, with the ReadSig signature made by the secp224r1 private key
+ * at sig_key_uri (crypto.h key URI, e.g. a PEM file of `openssl genpkey
+ * -algorithm EC -pkeyopt ec_paramgen_curve:secp224r1`, mode 0600) instead
+ * of the test CA; NULL = test CA.  Another curve is YN_EBADKEY. */
 int yn_emu_create_file_signed(const char *path, const uint8_t *uid, size_t uid_len,
 			      const char *sig_key_uri);
 /* Load a card from its state file; later changes are saved there.  A file
@@ -42,10 +44,13 @@ int yn_emu_load(const char *path, struct yn_emu **out);
 /* Free the card (NULL allowed); key material is erased. */
 void yn_emu_free(struct yn_emu *card);
 
-/* ReadSig (0x3C) returns ECDSA P-256 over SHA-256(UID) as r || s (64
- * bytes), not NXP's secp224r1 (docs/emulator.md).  This is the public key
- * of the built-in test CA, uncompressed (04 || X || Y). */
-extern const uint8_t yn_emu_test_ca_pub[65];
+/* ReadSig (0x3C, address 00) returns, as a real card does, ECDSA on
+ * secp224r1 over the raw UID (no hash) as r || s, 56 bytes, status 91 90
+ * (desfire.md §8; verify with yn_p224_verify_raw).  The signature is made
+ * once, when the card is created.  This is the public key of the built-in
+ * test CA, uncompressed (04 || X || Y); its private key is in the source on
+ * purpose (docs/emulator.md §3). */
+extern const uint8_t yn_emu_test_ca_pub[57];
 
 /* Power and reset: both end the authenticated session and discard any
  * uncommitted transaction, as on a real card. */

@@ -31,8 +31,9 @@
 #define EMU_CHAIN_MAX 8400u
 /* Data bytes per native response frame before 91 AF chaining. */
 #define EMU_FRAME_MAX 59u
-/* Signature returned by ReadSig: ECDSA P-256 r || s (docs/emulator.md). */
-#define EMU_SIG_LEN YN_P256_SIG_LEN
+/* Signature returned by ReadSig: ECDSA secp224r1 r || s over the raw UID
+ * (docs/emulator.md §3). */
+#define EMU_SIG_LEN YN_P224_SIG_LEN
 
 /* DESFire status bytes (SW2 after 0x91), desfire.md §2.1. */
 enum {

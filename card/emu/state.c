@@ -4,11 +4,11 @@
  * the pending transaction.  Layout (docs/emulator.md "State file"), all
  * integers big-endian:
  *
- *   magic "YNEMUCRD" (8) | version u16 = 1 | body length u32 | body |
+ *   magic "YNEMUCRD" (8) | version u16 = 2 | body length u32 | body |
  *   SHA-256 over everything before it (32)
  *
  *   body   = uid_len u8 (4/7/10) | uid | picc_ks1 u8 | picc key (16) | key ver u8 |
- *            signature (64) | napps u8 (<= 28) | app...
+ *            signature (56: secp224r1 r || s) | napps u8 (<= 28) | app...
  *   app    = aid u24 | ks1 u8 | ks2 u8 | has_fid u8 | fid u16 | name_len u8 (<= 16) |
  *            name | nkeys u8 (= ks2 & 0F) | nkeys x (key (16) | ver u8) | nfiles u8 | file...
  *   file   = no u8 (< 32) | type u8 (0..4) | cs u8 | ar u16 | has_fid u8 | fid u16 | body
@@ -17,6 +17,13 @@
  *     records:    rec_size u32 | rec_max u32 | rec_count u32 | data (rec_size * rec_count)
  *
  * Saved atomically: temporary file, fsync, rename, fsync of the directory.
+ *
+ * Version 1 is version 2 with a 64-byte ECDSA P-256 signature over
+ * SHA-256(UID) in place of the 56-byte one.  A version 1 file whose
+ * signature is the old built-in test CA's loads, gets a fresh secp224r1
+ * signature from the current test CA and is rewritten as version 2 at once;
+ * one signed by a key of the user's cannot be converted (we do not hold
+ * that key) and is refused with YN_EVERSION (docs/emulator.md §5).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +40,19 @@
 #include "card/emu/emu_int.h"
 
 static const uint8_t magic[8] = { 'Y', 'N', 'E', 'M', 'U', 'C', 'R', 'D' };
-#define STATE_VERSION 1
+
+/* The P-256 public key of the test CA that signed format 1 files (the
+ * emulator before its ReadSig followed NXP's secp224r1). */
+static const uint8_t v1_test_ca_pub[YN_P256_PUB_LEN] = {
+	0x04, 0x91, 0xc7, 0x2a, 0x86, 0x64, 0xf1, 0xdd, 0x93, 0x2b, 0x7a, 0x9b, 0xed, 0x61,
+	0xd8, 0xd2, 0x25, 0x6b, 0x34, 0xf0, 0xb0, 0xaa, 0x64, 0xbc, 0x8b, 0x23, 0x71, 0x01,
+	0xe5, 0xf5, 0x12, 0x25, 0x9e, 0xd5, 0x17, 0xc5, 0xff, 0x1a, 0xa1, 0x5a, 0x55, 0x9b,
+	0xac, 0xc7, 0xbe, 0x9b, 0x58, 0xd7, 0x1d, 0xeb, 0x2c, 0x4c, 0x58, 0x2d, 0x4c, 0xe1,
+	0xa4, 0xd8, 0x4d, 0xd4, 0x41, 0xa5, 0x20, 0x6a, 0x28,
+};
+#define STATE_VERSION 2
+#define STATE_V1 1
+#define STATE_V1_SIG_LEN YN_P256_SIG_LEN
 #define STATE_HDR 14
 #define STATE_MAX (1u << 20)
 
@@ -344,7 +363,10 @@ fail:
 	return YN_ECORRUPT;
 }
 
-static int parse(const uint8_t *buf, size_t len, struct yn_emu *c, const char **why)
+/* Parse a state file into c.  For a format 1 file, its 64-byte signature
+ * goes to v1_sig and *ver is 1. */
+static int parse(const uint8_t *buf, size_t len, struct yn_emu *c, uint16_t *ver_out,
+		 uint8_t v1_sig[STATE_V1_SIG_LEN], const char **why)
 {
 	struct yn_rd rd, body;
 	uint8_t m[8], hash[YN_SHA256_LEN], napps, i;
@@ -360,10 +382,11 @@ static int parse(const uint8_t *buf, size_t len, struct yn_emu *c, const char **
 	*why = "truncated header";
 	if (yn_rd_u16be(&rd, &ver) != 0 || yn_rd_u32be(&rd, &blen) != 0)
 		return YN_ECORRUPT;
-	if (ver != STATE_VERSION) {
+	if (ver != STATE_VERSION && ver != STATE_V1) {
 		*why = "unsupported format version";
 		return YN_ECORRUPT;
 	}
+	*ver_out = ver;
 	*why = "length does not match the file size";
 	if (yn_rd_sub(&rd, &body, blen) != 0 || yn_rd_left(&rd) != YN_SHA256_LEN)
 		return YN_ECORRUPT;
@@ -379,7 +402,9 @@ static int parse(const uint8_t *buf, size_t len, struct yn_emu *c, const char **
 	c->uid_len = m[0];
 	if (yn_rd_bytes(&body, c->uid, c->uid_len) != 0 || yn_rd_u8(&body, &c->picc_ks1) != 0 ||
 	    yn_rd_bytes(&body, c->picc_key.k, 16) != 0 || yn_rd_u8(&body, &c->picc_key.ver) != 0 ||
-	    yn_rd_bytes(&body, c->sig, EMU_SIG_LEN) != 0 || yn_rd_u8(&body, &napps) != 0 ||
+	    (ver == STATE_V1 ? yn_rd_bytes(&body, v1_sig, STATE_V1_SIG_LEN)
+			     : yn_rd_bytes(&body, c->sig, EMU_SIG_LEN)) != 0 ||
+	    yn_rd_u8(&body, &napps) != 0 ||
 	    (c->picc_ks1 & 0xF0) != 0 || napps > EMU_MAX_APPS)
 		return YN_ECORRUPT;
 	for (i = 0; i < napps; i++) {
@@ -403,11 +428,43 @@ static int parse(const uint8_t *buf, size_t len, struct yn_emu *c, const char **
 	return 0;
 }
 
+/* A format 1 card: re-sign with the current test CA if the old test CA
+ * had signed it, and save it as format 2 (so that its ReadSig answer stays
+ * the same from now on). */
+static int upgrade_v1(struct yn_emu *c, const char *path, const uint8_t sig[STATE_V1_SIG_LEN])
+{
+	struct yn_pubkey *old = NULL;
+	int r;
+
+	if ((r = yn_pubkey_from_raw(v1_test_ca_pub, &old)) != 0)
+		return r;
+	r = yn_ecdsa_verify(old, c->uid, c->uid_len, sig);
+	yn_pubkey_free(old);
+	if (r == YN_EBADSIG) {
+		yn_err("emu: card state %s is format 1 and its originality signature was made by a "
+		       "P-256 key of your own, which format 2 cannot carry (ReadSig is secp224r1 "
+		       "now); create the card again with `yinian card new --sig-key` and a "
+		       "secp224r1 key (docs/emulator.md)", path);
+		return YN_EVERSION;
+	}
+	if (r != 0 || (r = emu_sign_uid(c->uid, c->uid_len, NULL, c->sig)) != 0)
+		return r;
+	if ((r = emu_state_save(c, path)) != 0) {
+		yn_err("emu: card state %s: cannot rewrite it in format 2", path);
+		return r;
+	}
+	yn_info("emu: card state %s upgraded to format 2 (originality signature by the "
+		"secp224r1 test CA)", path);
+	return 0;
+}
+
 int emu_state_load(const char *path, struct yn_emu *c)
 {
 	struct stat st;
 	uint8_t *buf = NULL;
+	uint8_t v1_sig[STATE_V1_SIG_LEN];
 	const char *why = "";
+	uint16_t ver = 0;
 	size_t n = 0;
 	int fd, r;
 
@@ -445,10 +502,12 @@ int emu_state_load(const char *path, struct yn_emu *c)
 		n += (size_t)k;
 	}
 	close(fd);
-	r = parse(buf, n, c, &why);
+	r = parse(buf, n, c, &ver, v1_sig, &why);
 	if (r == YN_ECORRUPT)
 		bad(path, why);
 	yn_cleanse(buf, n);
 	free(buf);
+	if (r == 0 && ver == STATE_V1)
+		r = upgrade_v1(c, path, v1_sig);
 	return r;
 }

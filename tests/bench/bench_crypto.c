@@ -19,6 +19,7 @@
 
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/bytes.h"
 #include "crypto/crypto.h"
 
 #define MAX_RUNS 101
@@ -32,6 +33,10 @@ static size_t read_ct_len;
 static struct yn_pubkey *pub;
 static struct yn_privkey *priv;
 static uint8_t sig[64];
+/* ReadSig check: the AN12196 §8.2 key, UID and signature (desfire.md §8). */
+static struct yn_p224_pubkey *orig_pub;
+static uint8_t orig_uid[7] = { 0x04, 0x51, 0x8D, 0xFA, 0xA9, 0x61, 0x80 };
+static uint8_t orig_sig[56];
 static volatile uint8_t sink;
 
 static void must(int r, const char *what)
@@ -131,6 +136,12 @@ static void op_ecdsa_sign(void)
 	sink ^= s[0];
 }
 
+static void op_p224_verify(void)
+{
+	must(yn_p224_verify_raw(orig_pub, orig_uid, sizeof(orig_uid), orig_sig),
+	     "secp224r1 verify");
+}
+
 static void op_sha256_64(void)
 {
 	uint8_t d[32];
@@ -158,6 +169,7 @@ static const struct bench {
 	{ "an10922_17", "AN10922 diversification, 17-byte input", op_an10922 },
 	{ "ecdsa_p256_verify", "ECDSA P-256 verify (SHA-256 of 64 bytes)", op_ecdsa_verify },
 	{ "ecdsa_p256_sign", "ECDSA P-256 sign (SHA-256 of 64 bytes)", op_ecdsa_sign },
+	{ "ecdsa_p224_verify_uid", "secp224r1 verify of a UID (ReadSig)", op_p224_verify },
 	{ "sha256_64", "SHA-256 of 64 bytes", op_sha256_64 },
 	{ "random_16", "16 random bytes (RAND_bytes)", op_random16 },
 };
@@ -244,6 +256,18 @@ static void setup(void)
 	}
 	pub = p;
 	must(yn_ecdsa_sign(priv, msg, sizeof(msg), sig), "sign");
+	{
+		uint8_t raw[57];
+		size_t n = 0;
+
+		must(yn_hex_decode("048A9B380AF2EE1B98DC417FECC263F8449C7625CECE82D9B916C992DA209D6842"
+				   "2B81EC20B65A66B5102A61596AF3379200599316A00A1410", raw,
+				   sizeof(raw), &n), "hex");
+		must(yn_hex_decode("D1940D17CFEDA4BFF80359AB975F9F6514313E8F90C1D3CAAF5941AD744A1CDF"
+				   "9A83F883CAFE0FE95D1939B1B7E47113993324473B785D21", orig_sig,
+				   sizeof(orig_sig), &n), "hex");
+		must(yn_p224_pubkey_from_raw(raw, &orig_pub), "secp224r1 key");
+	}
 }
 
 int main(int argc, char **argv)
@@ -314,6 +338,7 @@ int main(int argc, char **argv)
 	json_decref(root);
 	yn_pubkey_free(pub);
 	yn_privkey_free(priv);
+	yn_p224_pubkey_free(orig_pub);
 	yn_cleanse(&ses, sizeof(ses));
 	return 0;
 }

@@ -7,12 +7,15 @@
  * (MAC) -- 10 APDUs.  Run with the card in memory (no state file) and with
  * a state file (one atomic save, with fsync, per commit).
  *
- *   bench_emu [TAPS]      (default 2000; a tenth of it with the state file)
+ *   bench_emu [--json FILE] [TAPS]   (default 2000; a tenth of it with the
+ *                                    state file; --json: also as JSON)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "base/bytes.h"
 #include "base/clock.h"
@@ -27,6 +30,8 @@ struct sess {
 	uint8_t ti[4];
 	uint16_t ctr;
 };
+
+static json_t *rows;	/* --json */
 
 static void die(const char *what)
 {
@@ -162,13 +167,24 @@ static void run(const char *label, struct yn_emu *c, long taps)
 	dt = yn_now_ns() - t0;
 	printf("%-34s %8ld taps  %9.1f us/tap  %7.1f us/APDU\n", label, taps,
 	       (double)dt / 1e3 / (double)taps, (double)dt / 1e3 / (double)taps / 10.0);
+	json_array_append_new(rows, json_pack("{s:s, s:f, s:s, s:I}", "what", label, "value",
+					      (double)dt / 1e3 / (double)taps, "unit", "us/tap",
+					      "taps", (json_int_t)taps));
 }
 
 int main(int argc, char **argv)
 {
-	long taps = argc > 1 ? strtol(argv[1], NULL, 10) : 2000;
+	const char *json_path = argc > 2 && strcmp(argv[1], "--json") == 0 ? argv[2] : NULL;
+	long taps;
 	char dir[] = "/tmp/yn-bench-emu.XXXXXX", path[600];
 	struct yn_emu *c = NULL;
+
+	if (json_path != NULL) {
+		argc -= 2;
+		argv += 2;
+	}
+	taps = argc > 1 ? strtol(argv[1], NULL, 10) : 2000;
+	rows = json_array();
 
 	if (taps <= 0 || yn_crypto_init() != 0)
 		die("usage: bench_emu [TAPS]");
@@ -190,5 +206,9 @@ int main(int argc, char **argv)
 	yn_emu_free(c);
 	unlink(path);
 	rmdir(dir);
+	if (json_path != NULL &&
+	    json_dump_file(json_pack("{s:s, s:o}", "bench", "emu", "results", rows), json_path,
+			   JSON_INDENT(2)) != 0)
+		die("cannot write the JSON file");
 	return 0;
 }

@@ -3,7 +3,8 @@
  * pn532_uart driver, against the emulated PN532 on a pseudo-terminal (run
  * in a thread of this process).
  *
- *   bench_nfc [N]     (default N = 2000 exchanges per card)
+ *   bench_nfc [--json FILE] [N]   (default N = 2000 exchanges per card;
+ *                                 --json: also as JSON)
  *
  * Prints one line per measurement: reader open (libnfc's start-up
  * handshake), card activation (wait_card), and the APDU round trip
@@ -17,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "base/clock.h"
 #include "base/err.h"
 #include "card/emu/emu.h"
@@ -25,6 +28,8 @@
 #include "reader/reader.h"
 
 static const uint8_t uid[] = { 0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
+
+static json_t *rows;	/* --json */
 
 static int triv_activate(void *ctx, struct yn_pn532_target *t)
 {
@@ -120,6 +125,12 @@ static int run(const char *name, const struct yn_pn532_card *ops, const uint8_t 
 	       "  max %5llu us  (N=%zu)\n", name, (double)t_open / 1e6, (double)t_wait / 1e6,
 	       (unsigned long long)(t[n / 2] / 1000), (unsigned long long)(t[n * 99 / 100] / 1000),
 	       (unsigned long long)(t[n - 1] / 1000), n);
+	json_array_append_new(rows, json_pack("{s:s, s:f, s:f, s:I, s:I, s:I, s:I}", "what", name,
+					      "open_ms", (double)t_open / 1e6, "wait_card_ms",
+					      (double)t_wait / 1e6, "transmit_p50_us",
+					      (json_int_t)(t[n / 2] / 1000), "transmit_p99_us",
+					      (json_int_t)(t[n * 99 / 100] / 1000), "transmit_max_us",
+					      (json_int_t)(t[n - 1] / 1000), "n", (json_int_t)n));
 	e = 0;
 out:
 	if (e != 0)
@@ -138,8 +149,16 @@ int main(int argc, char **argv)
 	struct yn_pn532_card triv = { .activate = triv_activate, .transmit = triv_transmit };
 	struct yn_pn532_card emu_ops;
 	struct yn_emu *card = NULL;
-	size_t n = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 2000;
+	const char *json_path = argc > 2 && strcmp(argv[1], "--json") == 0 ? argv[2] : NULL;
+	size_t n;
 	int e;
+
+	if (json_path != NULL) {
+		argc -= 2;
+		argv += 2;
+	}
+	n = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 2000;
+	rows = json_array();
 
 	if (n == 0)
 		n = 1;
@@ -149,5 +168,9 @@ int main(int argc, char **argv)
 	yn_pn532_emu_card(card, &emu_ops);
 	e |= run("nfc: pn532_uart pty, DESFire emu", &emu_ops, get_version, sizeof(get_version), n);
 	yn_emu_free(card);
+	if (json_path != NULL &&
+	    json_dump_file(json_pack("{s:s, s:o}", "bench", "nfc", "results", rows), json_path,
+			   JSON_INDENT(2)) != 0)
+		e = 1;
 	return e;
 }

@@ -1,10 +1,13 @@
 /*
  * bench_policy: time of one entitlement decision per role, and of parsing
  * the default policy.  Prints one line per case: name, iterations, ns/op.
+ *   bench_policy [--json FILE]   also write the lines as JSON
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "validator/policy.h"
 
@@ -17,6 +20,13 @@ static double now_ns(void)
 }
 
 static volatile unsigned sink;
+static json_t *rows;	/* --json */
+
+static void json_row(const char *what, double value, const char *unit)
+{
+	json_array_append_new(rows, json_pack("{s:s, s:f, s:s}", "what", what, "value", value,
+					      "unit", unit));
+}
 
 static void bench_decide(const char *name, const struct yn_policy *p, struct yn_pol_input *in)
 {
@@ -34,9 +44,10 @@ static void bench_decide(const char *name, const struct yn_policy *p, struct yn_
 	t1 = now_ns();
 	printf("%-28s %10ld %10.1f ns/op  (%s)\n", name, n, (t1 - t0) / (double)n,
 	       d.reason_name);
+	json_row(name, (t1 - t0) / (double)n, "ns/op");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static struct yn_policy p;
 	struct yn_pol_input in;
@@ -44,13 +55,20 @@ int main(void)
 	double t0, t1;
 	size_t i;
 	int64_t base;
+	const char *json_path = argc == 3 && strcmp(argv[1], "--json") == 0 ? argv[2] : NULL;
 
+	if (argc != 1 && json_path == NULL) {
+		fprintf(stderr, "usage: bench_policy [--json FILE]\n");
+		return 2;
+	}
+	rows = json_array();
 	t0 = now_ns();
 	for (i = 0; i < 2000; i++)
 		if (yn_policy_parse(yn_policy_default_text(), &p, &err) != 0)
 			return 1;
 	t1 = now_ns();
 	printf("%-28s %10d %10.1f ns/op\n", "parse default policy", 2000, (t1 - t0) / 2000.0);
+	json_row("parse default policy", (t1 - t0) / 2000.0, "ns/op");
 
 	yn_time_parse_iso8601("2026-03-02T08:00:00+08:00", &base);
 	memset(&in, 0, sizeof(in));
@@ -87,5 +105,9 @@ int main(void)
 
 	in.checks.not_denylisted = 0;
 	bench_decide("denylisted deny", &p, &in);
+	if (json_path != NULL &&
+	    json_dump_file(json_pack("{s:s, s:o}", "bench", "policy", "results", rows), json_path,
+			   JSON_INDENT(2)) != 0)
+		return 1;
 	return sink == 0xFFFFFFFFu;
 }

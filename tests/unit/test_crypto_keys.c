@@ -508,8 +508,10 @@ static void test_yinian_selftest_command_prints_each_kat(void **state)
 
 	(void)state;
 	snprintf(prog, sizeof(prog), "%s/yinian", b ? b : "build");
+	/* crypto/module.mk makes this test program depend on the tool, so a
+	 * missing tool is a broken build: the test fails. */
 	if (access(prog, X_OK) != 0)
-		skip();	/* `make check` builds it before the tests */
+		fail_msg("%s is missing: build it with `make` first", prog);
 	snprintf(cmd, sizeof(cmd), "%s selftest", prog);
 	p = popen(cmd, "r");
 	assert_non_null(p);

@@ -964,6 +964,157 @@ static void test_read_sig_status_90(void **state)
 	fake_done(&f);
 }
 
+/* AN12196 §8.2 through the terminal layer: the frame of a real card's
+ * ReadSig, then the match against NXP's product keys names the key. */
+static void test_check_originality_an12196_names_the_product(void **state)
+{
+	static const struct step s[] = {
+		{ "903C0000010000",
+		  "D1940D17CFEDA4BFF80359AB975F9F6514313E8F90C1D3CAAF5941AD744A1CDF9A83F883CAFE0FE9"
+		  "5D1939B1B7E47113993324473B785D21 9190" },
+	};
+	struct yn_desfire_origset *set = NULL;
+	const struct yn_desfire_origkey *m = NULL;
+	struct yn_desfire df;
+	struct fake f;
+	uint8_t uid[7];
+
+	(void)state;
+	assert_int_equal(yn_test_hex("04518DFAA96180", uid, sizeof(uid)), 7);
+	assert_int_equal(yn_desfire_origset_new(YN_DESFIRE_ORIG_NXP, &set), 0);
+	fake_init(&f, s, 1);
+	yn_desfire_init(&df, &f.base);
+	assert_int_equal(yn_desfire_check_originality(&df, set, uid, 7, &m, DL), 0);
+	assert_non_null(m);
+	assert_int_equal(m->product, YN_DESFIRE_PRODUCT_EV2_AN12196);
+	assert_string_equal(yn_desfire_product_name(m->product), "DESFire EV2 (AN12196 key)");
+	fake_done(&f);
+	yn_desfire_origset_free(set);
+}
+
+/* Published real-tag pairs (lucianox777/nfc-ev2-crypto test_ecc.py) match
+ * the same key; their one-nibble alterations and made-up pairs match none,
+ * and neither does the vector against a set without that key. */
+static void test_verify_originality_vectors_and_alterations(void **state)
+{
+	struct yn_desfire_origset *set = NULL, *emu = NULL;
+	const struct yn_desfire_origkey *m = NULL;
+	uint8_t uid[7], sig[56];
+
+	(void)state;
+	assert_int_equal(yn_desfire_origset_new(YN_DESFIRE_ORIG_NXP, &set), 0);
+	yn_test_hex("047728824D6580", uid, 7);
+	yn_test_hex("9C7068636A285FEBA1E2406654009DCE6E8A9C9CE318BE0262ED162519B970B32FB8028584"
+		    "20D667D12CEBCD32BB4BC8AFE21C753A5A6C26", sig, 56);
+	assert_int_equal(yn_desfire_verify_originality(set, uid, 7, sig, &m), 0);
+	assert_int_equal(m->product, YN_DESFIRE_PRODUCT_EV2_AN12196);
+	sig[55] = 0x25;
+	assert_int_equal(yn_desfire_verify_originality(set, uid, 7, sig, &m), YN_EBADSIG);
+	assert_null(m);
+	yn_test_hex("041D3C8A2D6B80", uid, 7);
+	yn_test_hex("A438FEB368DC45F9B8899C2926A985BE5D08E342CE016E9F08F3FDAE388BB4D6B3DFD7DEA2"
+		    "E1977CCD2E4C9F82F245D4DE08FB7FCB8043E3", sig, 56);
+	assert_int_equal(yn_desfire_verify_originality(set, uid, 7, sig, &m), 0);
+	assert_int_equal(m->product, YN_DESFIRE_PRODUCT_EV2_AN12196);
+	sig[55] = 0xE2;
+	assert_int_equal(yn_desfire_verify_originality(set, uid, 7, sig, &m), YN_EBADSIG);
+	yn_test_hex("21A6D8FD5528D3", uid, 7);
+	yn_test_hex("8172EFBA10E1884E49536FC21EAD1AE55AF08A1423DBE43C8364C456534694BCEF0BF85BF3"
+		    "29A0FF8B221013AF860976AB029155BD95BBCE", sig, 56);
+	assert_int_equal(yn_desfire_verify_originality(set, uid, 7, sig, &m), YN_EBADSIG);
+	/* the genuine vector, against the test CA alone */
+	yn_test_hex("04518DFAA96180", uid, 7);
+	yn_test_hex("D1940D17CFEDA4BFF80359AB975F9F6514313E8F90C1D3CAAF5941AD744A1CDF9A83F883CA"
+		    "FE0FE95D1939B1B7E47113993324473B785D21", sig, 56);
+	assert_int_equal(yn_desfire_origset_new(YN_DESFIRE_ORIG_EMU_TEST, &emu), 0);
+	assert_int_equal(yn_desfire_verify_originality(emu, uid, 7, sig, &m), YN_EBADSIG);
+	assert_int_equal(yn_desfire_verify_originality(set, uid, 7, sig, &m), 0);
+	yn_desfire_origset_free(emu);
+	yn_desfire_origset_free(set);
+}
+
+/* Every built-in key is a point of secp224r1, each product once; a set
+ * takes keys of the caller's, refuses a non-point and a 17th key without
+ * changing, and refuses bad arguments. */
+static void test_originality_key_sets(void **state)
+{
+	struct yn_desfire_origset *set = NULL;
+	const struct yn_desfire_origkey *m = NULL;
+	struct yn_desfire_origkey k;
+	uint8_t uid[7] = { 0 }, sig[56] = { 0 };
+	size_t i, j;
+
+	(void)state;
+	assert_int_equal(yn_desfire_origkeys_nxp_count, 6);
+	for (i = 0; i < yn_desfire_origkeys_nxp_count; i++) {
+		assert_int_not_equal(yn_desfire_origkeys_nxp[i].product, YN_DESFIRE_PRODUCT_NONE);
+		assert_string_not_equal(yn_desfire_product_name(yn_desfire_origkeys_nxp[i].product),
+					"unknown");
+		for (j = 0; j < i; j++) {
+			assert_int_not_equal(yn_desfire_origkeys_nxp[i].product,
+					     yn_desfire_origkeys_nxp[j].product);
+			assert_memory_not_equal(yn_desfire_origkeys_nxp[i].pub,
+						yn_desfire_origkeys_nxp[j].pub, YN_P224_PUB_LEN);
+		}
+	}
+	assert_int_equal(yn_desfire_origset_new(YN_DESFIRE_ORIG_NXP | YN_DESFIRE_ORIG_EMU_TEST,
+						&set),
+			 0);
+	assert_int_equal(yn_desfire_origset_count(set), 7);
+	/* a key of the caller's, named */
+	k = yn_desfire_origkey_emu_test;
+	k.product = YN_DESFIRE_PRODUCT_OTHER;
+	k.name = "our own test key";
+	assert_int_equal(yn_desfire_origset_add(set, &k), 0);
+	assert_int_equal(yn_desfire_origset_count(set), 8);
+	/* not a point */
+	k.pub[56] ^= 0x01;
+	assert_int_equal(yn_desfire_origset_add(set, &k), YN_EBADKEY);
+	assert_int_equal(yn_desfire_origset_count(set), 8);
+	k.pub[56] ^= 0x01;
+	while (yn_desfire_origset_count(set) < YN_DESFIRE_ORIG_MAX)
+		assert_int_equal(yn_desfire_origset_add(set, &k), 0);
+	assert_int_equal(yn_desfire_origset_add(set, &k), YN_ENOSPC);
+	assert_int_equal(yn_desfire_origset_count(set), YN_DESFIRE_ORIG_MAX);
+	/* bad arguments */
+	assert_int_equal(yn_desfire_verify_originality(set, uid, 5, sig, &m), YN_EINVAL);
+	assert_int_equal(yn_desfire_verify_originality(NULL, uid, 7, sig, &m), YN_EINVAL);
+	assert_int_equal(yn_desfire_verify_originality(set, uid, 7, sig, &m), YN_EBADSIG);
+	assert_null(m);
+	yn_desfire_origset_free(set);
+	assert_int_equal(yn_desfire_origset_new(0x4, &set), YN_EINVAL);
+	assert_null(set);
+	assert_int_equal(yn_desfire_origset_new(0, &set), 0);
+	assert_int_equal(yn_desfire_origset_count(set), 0);
+	assert_int_equal(yn_desfire_verify_originality(set, uid, 7, sig, &m), YN_EBADSIG);
+	yn_desfire_origset_free(set);
+}
+
+/* A ReadSig answer that is not 56 bytes is a protocol error, and no
+ * originality verdict is given. */
+static void test_check_originality_short_signature_is_eproto(void **state)
+{
+	static const struct step s[] = {
+		{ "903C0000010000",
+		  "D1940D17CFEDA4BFF80359AB975F9F6514313E8F90C1D3CAAF5941AD744A1CDF9A83F883CAFE0FE9"
+		  "5D1939B1B7E47113993324473B785D 9190" },
+	};
+	struct yn_desfire_origset *set = NULL;
+	const struct yn_desfire_origkey *m = NULL;
+	struct yn_desfire df;
+	struct fake f;
+	uint8_t uid[7] = { 0x04, 0x51, 0x8D, 0xFA, 0xA9, 0x61, 0x80 };
+
+	(void)state;
+	assert_int_equal(yn_desfire_origset_new(YN_DESFIRE_ORIG_NXP, &set), 0);
+	fake_init(&f, s, 1);
+	yn_desfire_init(&df, &f.base);
+	assert_int_equal(yn_desfire_check_originality(&df, set, uid, 7, &m, DL), YN_EPROTO);
+	assert_null(m);
+	fake_done(&f);
+	yn_desfire_origset_free(set);
+}
+
 /* 90 is success only for ReadSig. */
 static void test_status_90_elsewhere_is_eproto(void **state)
 {
@@ -1656,6 +1807,10 @@ int main(void)
 		cmocka_unit_test(test_select_drops_session),
 		cmocka_unit_test(test_plain_in_session_advances_ctr),
 		cmocka_unit_test(test_read_sig_status_90),
+		cmocka_unit_test(test_check_originality_an12196_names_the_product),
+		cmocka_unit_test(test_verify_originality_vectors_and_alterations),
+		cmocka_unit_test(test_originality_key_sets),
+		cmocka_unit_test(test_check_originality_short_signature_is_eproto),
 		cmocka_unit_test(test_status_90_elsewhere_is_eproto),
 		cmocka_unit_test(test_file_comm_choice),
 		cmocka_unit_test(test_every_status_maps),

@@ -531,25 +531,74 @@ static void test_emu_records_iso_ins(void **state)
 	assert_memory_equal(out, rec, 16);
 }
 
+/* ReadSig against the software card, as a gate would check a real card:
+ * 56 bytes r || s (desfire.md §8) that verify under the emulator's test CA
+ * (secp224r1 over the raw UID) and under none of NXP's product keys. */
 static void test_emu_read_sig(void **state)
 {
 	struct rig *g = *state;
 	struct yn_desfire *df = &g->df;
-	uint8_t sig[56];
-	uint8_t u[10];
+	struct yn_desfire_origset *test = NULL, *nxp = NULL;
+	const struct yn_desfire_origkey *m = NULL;
+	uint8_t sig[56], sig2[56], u[10];
 	size_t n = 0;
-	int r;
 
 	assert_int_equal(yn_desfire_get_card_uid(df, u, &n, dl()), YN_ENOTAUTH);
-	r = yn_desfire_read_sig(df, YN_DESFIRE_PLAIN, sig, dl());
-	if (r == YN_EPROTO) {
-		/* Known disagreement, reported to the lead: the software card
-		 * answers a 64-byte signature; desfire.md §8 (and real EV2
-		 * cards) give 56 bytes, secp224r1 r || s. */
-		print_message("software card's ReadSig is not 56 bytes (desfire.md §8)\n");
-		skip();
-	}
-	assert_int_equal(r, 0);
+	assert_int_equal(yn_desfire_read_sig(df, YN_DESFIRE_PLAIN, sig, dl()), 0);
+	assert_int_equal(yn_desfire_origset_new(YN_DESFIRE_ORIG_EMU_TEST, &test), 0);
+	assert_int_equal(yn_desfire_verify_originality(test, uid7, 7, sig, &m), 0);
+	assert_non_null(m);
+	assert_int_equal(m->product, YN_DESFIRE_PRODUCT_EMU_TEST);
+	assert_int_equal(yn_desfire_origset_new(YN_DESFIRE_ORIG_NXP, &nxp), 0);
+	assert_int_equal(yn_desfire_verify_originality(nxp, uid7, 7, sig, &m), YN_EBADSIG);
+	assert_null(m);
+	/* the same bytes in an EV2 session (Full), and the session goes on */
+	assert_int_equal(yn_desfire_auth_ev2_first(df, 0, zero, dl()), 0);
+	assert_int_equal(yn_desfire_read_sig(df, YN_DESFIRE_FULL, sig2, dl()), 0);
+	assert_memory_equal(sig, sig2, 56);
+	assert_int_equal(df->cmd_ctr, 1);
+	assert_int_equal(yn_desfire_get_card_uid(df, u, &n, dl()), 0);
+	assert_int_equal(n, 7);
+	assert_memory_equal(u, uid7, 7);
+	yn_desfire_origset_free(nxp);
+	yn_desfire_origset_free(test);
+}
+
+/* yn_desfire_check_originality: ReadSig in the mode the session calls for,
+ * then the match; the UID from GetCardUID of an authenticated session. */
+static void test_emu_check_originality(void **state)
+{
+	struct rig *g = *state;
+	struct yn_desfire *df = &g->df;
+	struct yn_desfire_origset *set = NULL;
+	const struct yn_desfire_origkey *m = NULL;
+	uint8_t u[10], other[7];
+	size_t n = 0;
+
+	assert_int_equal(yn_desfire_origset_new(YN_DESFIRE_ORIG_NXP | YN_DESFIRE_ORIG_EMU_TEST,
+						&set),
+			 0);
+	assert_int_equal(yn_desfire_check_originality(df, set, uid7, 7, &m, dl()), 0);
+	assert_int_equal(m->product, YN_DESFIRE_PRODUCT_EMU_TEST);
+	assert_int_equal(yn_desfire_auth_ev2_first(df, 0, zero, dl()), 0);
+	assert_int_equal(yn_desfire_get_card_uid(df, u, &n, dl()), 0);
+	assert_int_equal(yn_desfire_check_originality(df, set, u, n, &m, dl()), 0);
+	assert_int_equal(m->product, YN_DESFIRE_PRODUCT_EMU_TEST);
+	assert_true(yn_desfire_is_authenticated(df));
+	/* a clone that copied this card's signature onto another UID */
+	memcpy(other, uid7, 7);
+	other[3] ^= 0x40;
+	assert_int_equal(yn_desfire_check_originality(df, set, other, 7, &m, dl()), YN_EBADSIG);
+	assert_null(m);
+	yn_desfire_origset_free(set);
+}
+
+/* The terminal's copy of the test CA key is the emulator's. */
+static void test_emu_test_ca_key_is_the_emulators(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(yn_emu_test_ca_pub), YN_P224_PUB_LEN);
+	assert_memory_equal(yn_desfire_origkey_emu_test.pub, yn_emu_test_ca_pub, YN_P224_PUB_LEN);
 }
 
 int main(void)
@@ -574,6 +623,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_records_iso_ins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emu_read_sig, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emu_check_originality, setup, teardown),
+		cmocka_unit_test(test_emu_test_ca_key_is_the_emulators),
 	};
 
 	yn_crypto_init();

@@ -462,22 +462,104 @@ static void test_get_card_uid_needs_auth(void **state)
 	yn_emu_free(c);
 }
 
-static void test_read_sig_verifies_with_test_ca(void **state)
+/* ReadSig without a session: 56 bytes r || s and 91 90 in one frame, as a
+ * real EV2 (desfire.md §8): ECDSA secp224r1 over the raw UID by the test
+ * CA.  Another UID, or one changed bit, does not verify; an address other
+ * than 00 is a parameter error; a missing or extra byte a length error. */
+static void test_read_sig_plain_is_56_bytes_secp224r1_by_test_ca(void **state)
 {
 	struct yn_emu *c = card_new();
-	struct yn_pubkey *pk = NULL;
-	uint8_t r[128];
+	struct yn_p224_pubkey *pk = NULL;
+	uint8_t r[128], other[7];
 	size_t n;
 
 	(void)state;
 	n = expect_sw(c, "903C0000010000", 0x90, r, sizeof(r));
-	assert_int_equal(n, 66);
-	assert_int_equal(yn_pubkey_from_raw(yn_emu_test_ca_pub, &pk), 0);
-	assert_int_equal(yn_ecdsa_verify(pk, test_uid, 7, r), 0);
+	assert_int_equal(n, YN_P224_SIG_LEN + 2);
+	assert_int_equal(yn_p224_pubkey_from_raw(yn_emu_test_ca_pub, &pk), 0);
+	assert_int_equal(yn_p224_verify_raw(pk, test_uid, 7, r), 0);
+	memcpy(other, test_uid, 7);
+	other[6] ^= 0x01;
+	assert_int_equal(yn_p224_verify_raw(pk, other, 7, r), YN_EBADSIG);
 	r[5] ^= 1;
-	assert_int_equal(yn_ecdsa_verify(pk, test_uid, 7, r), YN_EBADSIG);
+	assert_int_equal(yn_p224_verify_raw(pk, test_uid, 7, r), YN_EBADSIG);
 	expect(c, "903C0000010100", "919E");
-	yn_pubkey_free(pk);
+	expect(c, "903C000000", "917E");
+	expect(c, "903C000002000000", "917E");
+	yn_p224_pubkey_free(pk);
+	yn_emu_free(c);
+}
+
+/* The signature is made once, at creation: every ReadSig of the card gives
+ * the same bytes; another card (another UID) gives another signature. */
+static void test_read_sig_same_bytes_every_time(void **state)
+{
+	static const uint8_t uid2[7] = { 0x04, 0x99, 0x88, 0x77, 0x66, 0x55, 0x44 };
+	struct yn_emu *c = card_new(), *d = NULL;
+	struct yn_p224_pubkey *pk = NULL;
+	uint8_t a[128], b[128];
+
+	(void)state;
+	(void)expect_sw(c, "903C0000010000", 0x90, a, sizeof(a));
+	(void)expect_sw(c, "903C0000010000", 0x90, b, sizeof(b));
+	assert_memory_equal(a, b, YN_P224_SIG_LEN);
+	assert_int_equal(yn_emu_new_blank(uid2, 7, &d), 0);
+	yn_emu_power_on(d);
+	(void)expect_sw(d, "903C0000010000", 0x90, b, sizeof(b));
+	assert_memory_not_equal(a, b, YN_P224_SIG_LEN);
+	assert_int_equal(yn_p224_pubkey_from_raw(yn_emu_test_ca_pub, &pk), 0);
+	assert_int_equal(yn_p224_verify_raw(pk, uid2, 7, b), 0);
+	yn_p224_pubkey_free(pk);
+	yn_emu_free(d);
+	yn_emu_free(c);
+}
+
+/* In an EV2 session ReadSig is Full (as NTAG 424's Read_Sig, AN12196):
+ * the command carries MACt, the answer is the same 56 bytes enciphered
+ * (64 with padding) plus MACt, status 90, in one frame; CmdCtr advances.
+ * In an EV1 session it is plain with the response CMAC. */
+static void test_read_sig_in_sessions(void **state)
+{
+	struct yn_emu *c = card_new();
+	struct yn_p224_pubkey *pk = NULL;
+	struct tsess s;
+	struct tsess1 s1;
+	uint8_t plain[128], out[128], r[128];
+	size_t n = 0;
+
+	(void)state;
+	(void)expect_sw(c, "903C0000010000", 0x90, plain, sizeof(plain));
+	auth_ev2(c, 0, zero16, &s);
+	assert_int_equal(ev2_x(c, &s, 0x3C, (const uint8_t *)"\x00", 1, NULL, 0, M_FULL, out,
+			       sizeof(out), &n),
+			 0x90);
+	assert_int_equal(n, YN_P224_SIG_LEN);
+	assert_memory_equal(out, plain, YN_P224_SIG_LEN);
+	assert_int_equal(s.ctr, 1);
+	/* the session goes on */
+	assert_int_equal(ev2_x(c, &s, 0x51, NULL, 0, NULL, 0, M_FULL, out, sizeof(out), &n), 0x00);
+	assert_int_equal(n, 7);
+	/* one frame: 64 + 8 bytes and 91 90 */
+	assert_int_equal(yn_ev2_mac_cmd(s.mac, 0x3C, s.ctr, s.ti, (const uint8_t *)"\x00", 1, NULL,
+					0, out),
+			 0);
+	memcpy(r, "\x90\x3C\x00\x00\x09\x00", 6);
+	memcpy(r + 6, out, 8);
+	r[14] = 0x00;
+	n = xfer_bin(c, r, 15, out, sizeof(out));
+	assert_int_equal(n, 64 + 8 + 2);
+	assert_int_equal(out[n - 2], 0x91);
+	assert_int_equal(out[n - 1], 0x90);
+	/* EV1: plain data, CMAC appended */
+	auth_ev1(c, 0, zero16, &s1);
+	assert_int_equal(ev1_x(c, &s1, 0x3C, (const uint8_t *)"\x00", 1, NULL, 0, M_MAC, 0, 0, 0,
+			       out, &n),
+			 0x90);
+	assert_int_equal(n, YN_P224_SIG_LEN);
+	assert_memory_equal(out, plain, YN_P224_SIG_LEN);
+	assert_int_equal(yn_p224_pubkey_from_raw(yn_emu_test_ca_pub, &pk), 0);
+	assert_int_equal(yn_p224_verify_raw(pk, test_uid, 7, out), 0);
+	yn_p224_pubkey_free(pk);
 	yn_emu_free(c);
 }
 
@@ -799,7 +881,9 @@ int main(void)
 		cmocka_unit_test(test_free_right_plain_but_session_key_gets_file_mode),
 		cmocka_unit_test(test_full_mode_round_trip_with_client),
 		cmocka_unit_test(test_get_card_uid_needs_auth),
-		cmocka_unit_test(test_read_sig_verifies_with_test_ca),
+		cmocka_unit_test(test_read_sig_plain_is_56_bytes_secp224r1_by_test_ca),
+		cmocka_unit_test(test_read_sig_same_bytes_every_time),
+		cmocka_unit_test(test_read_sig_in_sessions),
 		cmocka_unit_test(test_command_chaining_write),
 		cmocka_unit_test(test_response_chaining_and_abort),
 		cmocka_unit_test(test_ev1_secure_messaging_all_modes),

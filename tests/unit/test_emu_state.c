@@ -185,13 +185,18 @@ static void test_corrupt_structure_with_good_checksum_refused(void **state)
 	assert_int_equal(yn_sha256(a, n - 32, a + n - 32), 0);
 	spit(p, a, n);
 	assert_int_equal(yn_emu_load(p, &c), YN_ECORRUPT);
-	/* version 2 */
+	/* version 3 */
 	a[14] = 7;
-	a[9] = 2;
+	a[9] = 3;
 	assert_int_equal(yn_sha256(a, n - 32, a + n - 32), 0);
 	spit(p, a, n);
 	assert_int_equal(yn_emu_load(p, &c), YN_ECORRUPT);
+	/* a version 2 body labelled version 1 (its signature 8 bytes short) */
 	a[9] = 1;
+	assert_int_equal(yn_sha256(a, n - 32, a + n - 32), 0);
+	spit(p, a, n);
+	assert_int_equal(yn_emu_load(p, &c), YN_ECORRUPT);
+	a[9] = 2;
 	assert_int_equal(yn_sha256(a, n - 32, a + n - 32), 0);
 	spit(p, a, n);
 	assert_int_equal(yn_emu_load(p, &c), 0);
@@ -341,12 +346,13 @@ static void test_torn_standard_write_is_partial(void **state)
 	yn_emu_free(c);
 }
 
-/* `card new --sig-key`: ReadSig carries a signature by the given key, and
- * the test CA's does not verify under it. */
+/* `card new --sig-key`: ReadSig carries a secp224r1 signature by the given
+ * key, and the test CA's key does not verify it.  A P-256 key or a public
+ * key file is refused, and no card file is left behind. */
 static void test_signed_card_with_own_key(void **state)
 {
-	char p[512], priv[512], pub[512];
-	struct yn_pubkey *pk = NULL;
+	char p[512], priv[512], pub[512], p256[512], p256pub[512];
+	struct yn_p224_pubkey *pk = NULL;
 	struct yn_emu *c;
 	uint8_t r[128];
 	size_t n;
@@ -355,24 +361,118 @@ static void test_signed_card_with_own_key(void **state)
 	path_of(p, sizeof(p), "signed.bin");
 	path_of(priv, sizeof(priv), "ca.key");
 	path_of(pub, sizeof(pub), "ca.pub");
-	assert_int_equal(yn_keygen_p256(priv, pub), 0);
+	assert_int_equal(yn_keygen_p224(priv, pub), 0);
 	assert_int_equal(yn_emu_create_file_signed(p, test_uid, 7, priv), 0);
-	assert_int_equal(yn_pubkey_load(pub, &pk), 0);
+	assert_int_equal(yn_p224_pubkey_load(pub, &pk), 0);
 	c = load_on(p);
 	n = expect_sw(c, "903C0000010000", 0x90, r, sizeof(r));
-	assert_int_equal(n, 66);
-	assert_int_equal(yn_ecdsa_verify(pk, test_uid, 7, r), 0);
+	assert_int_equal(n, YN_P224_SIG_LEN + 2);
+	assert_int_equal(yn_p224_verify_raw(pk, test_uid, 7, r), 0);
 	yn_emu_free(c);
-	yn_pubkey_free(pk);
-	assert_int_equal(yn_pubkey_from_raw(yn_emu_test_ca_pub, &pk), 0);
-	c = load_on(p);
-	(void)expect_sw(c, "903C0000010000", 0x90, r, sizeof(r));
-	assert_int_equal(yn_ecdsa_verify(pk, test_uid, 7, r), YN_EBADSIG);
-	yn_emu_free(c);
-	yn_pubkey_free(pk);
+	yn_p224_pubkey_free(pk);
+	assert_int_equal(yn_p224_pubkey_from_raw(yn_emu_test_ca_pub, &pk), 0);
+	assert_int_equal(yn_p224_verify_raw(pk, test_uid, 7, r), YN_EBADSIG);
+	yn_p224_pubkey_free(pk);
 	path_of(p, sizeof(p), "signed2.bin");
-	assert_int_not_equal(yn_emu_create_file_signed(p, test_uid, 7, pub), 0);
+	assert_int_equal(yn_emu_create_file_signed(p, test_uid, 7, pub), YN_EKEYPERM);
 	assert_int_equal(access(p, F_OK), -1);
+	path_of(p256, sizeof(p256), "p256.key");
+	path_of(p256pub, sizeof(p256pub), "p256.pub");
+	assert_int_equal(yn_keygen_p256(p256, p256pub), 0);
+	assert_int_equal(yn_emu_create_file_signed(p, test_uid, 7, p256), YN_EBADKEY);
+	assert_int_equal(access(p, F_OK), -1);
+}
+
+/* The P-256 test CA of state format 1 (public on purpose, as the current
+ * one): to write format 1 files as the emulator used to. */
+static const char v1_test_ca_pem[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgqdx6TgswOOn02UvL\n"
+	"fNaazeIpZrNV8LHBki9OkQ7papyhRANCAASRxyqGZPHdkyt6m+1h2NIlazTwsKpk\n"
+	"vIsjcQHl9RIlntUXxf8aoVpVm6zHvptY1x3rLExYLUzhpNhN1EGlIGoo\n"
+	"-----END PRIVATE KEY-----\n";
+
+/* Turn the format 2 file at path (7-byte UID) into format 1: a 64-byte
+ * P-256 signature of SHA-256(UID) by the key at key_path in place of the
+ * 56-byte one.  Returns the new size; out holds the new file. */
+static size_t make_v1(const char *path, const char *key_path, uint8_t *out, size_t cap)
+{
+	uint8_t a[4096];
+	struct yn_privkey *k = NULL;
+	size_t n = slurp(path, a, sizeof(a)), sig_off = 14 + 1 + 7 + 1 + 16 + 1, m;
+
+	assert_true(n + 8 <= cap);
+	assert_int_equal(a[9], 2);
+	memcpy(out, a, sig_off);
+	assert_int_equal(yn_privkey_load(key_path, &k), 0);
+	assert_int_equal(yn_ecdsa_sign(k, test_uid, 7, out + sig_off), 0);
+	yn_privkey_free(k);
+	memcpy(out + sig_off + 64, a + sig_off + 56, n - 32 - sig_off - 56);
+	m = n + 8;
+	out[9] = 1;
+	yn_put_u32be(out + 10, (uint32_t)(m - 14 - 32));
+	assert_int_equal(yn_sha256(out, m - 32, out + m - 32), 0);
+	spit(path, out, m);
+	return m;
+}
+
+/* A format 1 card signed by the old P-256 test CA loads, keeps everything
+ * it held, gets a secp224r1 signature by the current test CA and is
+ * rewritten as format 2 at once (the same signature on the next load). */
+static void test_state_v1_test_ca_card_upgraded(void **state)
+{
+	char p[512], key[512];
+	uint8_t b[4096], s1[128], s2[128];
+	struct yn_p224_pubkey *pk = NULL;
+	struct yn_emu *c;
+	size_t n;
+
+	(void)state;
+	path_of(p, sizeof(p), "v1.bin");
+	path_of(key, sizeof(key), "v1ca.key");
+	personalise(p);
+	spit(key, (const uint8_t *)v1_test_ca_pem, sizeof(v1_test_ca_pem) - 1);
+	assert_int_equal(chmod(key, 0600), 0);
+	make_v1(p, key, b, sizeof(b));
+	c = load_on(p);
+	n = slurp(p, b, sizeof(b));
+	assert_int_equal(b[9], 2);
+	(void)expect_sw(c, "903C0000010000", 0x90, s1, sizeof(s1));
+	assert_int_equal(yn_p224_pubkey_from_raw(yn_emu_test_ca_pub, &pk), 0);
+	assert_int_equal(yn_p224_verify_raw(pk, test_uid, 7, s1), 0);
+	yn_p224_pubkey_free(pk);
+	/* the application and its committed files came through */
+	expect(c, "905A000003 030201 00", "9100");
+	expect(c, "90BD000007 01 000000 080000 00", "0102030405060708 9100");
+	yn_emu_free(c);
+	c = load_on(p);
+	(void)expect_sw(c, "903C0000010000", 0x90, s2, sizeof(s2));
+	assert_memory_equal(s1, s2, YN_P224_SIG_LEN);
+	yn_emu_free(c);
+	assert_int_equal(slurp(p, b, sizeof(b)), n);
+}
+
+/* A format 1 card signed by a P-256 key of the user's cannot be carried
+ * over (the key is not ours to use): refused with YN_EVERSION, the file
+ * left as it was. */
+static void test_state_v1_own_key_card_refused(void **state)
+{
+	char p[512], key[512], pub[512];
+	uint8_t b[4096], a[4096];
+	struct yn_emu *c = NULL;
+	size_t n;
+
+	(void)state;
+	path_of(p, sizeof(p), "v1own.bin");
+	path_of(key, sizeof(key), "own.key");
+	path_of(pub, sizeof(pub), "own.pub");
+	assert_int_equal(yn_emu_create_file(p, test_uid, 7), 0);
+	assert_int_equal(yn_keygen_p256(key, pub), 0);
+	n = make_v1(p, key, b, sizeof(b));
+	assert_int_equal(yn_emu_load(p, &c), YN_EVERSION);
+	assert_null(c);
+	assert_int_equal(slurp(p, a, sizeof(a)), n);
+	assert_memory_equal(a, b, n);
 }
 
 static void test_emu_reader_backend(void **state)
@@ -442,6 +542,8 @@ int main(void)
 		cmocka_unit_test(test_corrupt_structure_with_good_checksum_refused),
 		cmocka_unit_test(test_tearing_sweep_all_or_nothing),
 		cmocka_unit_test(test_torn_standard_write_is_partial),
+		cmocka_unit_test(test_state_v1_test_ca_card_upgraded),
+		cmocka_unit_test(test_state_v1_own_key_card_refused),
 		cmocka_unit_test(test_signed_card_with_own_key),
 		cmocka_unit_test(test_emu_reader_backend),
 	};

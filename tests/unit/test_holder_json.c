@@ -63,6 +63,23 @@ static void test_defaults_issue_time_and_not_before(void **state)
 	assert_int_equal(h.uid[0], 0);	/* taken from the card at issue */
 }
 
+/* Without a serial the desk allocates the next free one: the parser
+ * leaves 0 (which yn_holder_check refuses, so it can never reach a card). */
+static void test_missing_serial_means_allocate(void **state)
+{
+	static const char j[] =
+		"{\"birth_date\": \"1950-01-01\", \"residency\": \"macao\","
+		" \"not_after\": \"2030-12-31\"}";
+	struct yn_holder h;
+	const char *why = NULL;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(yn_holder_json_parse(j, strlen(j), NOW, &h, err, sizeof(err)), 0);
+	assert_true(h.serial == 0);
+	assert_int_not_equal(yn_holder_check(&h, &why), 0);
+}
+
 static void test_chinese_names_accepted(void **state)
 {
 	static const char j[] =
@@ -135,9 +152,6 @@ static void test_errors_name_the_field(void **state)
 		  YN_EFORMAT, "nmae: unknown field" },
 		{ "{" BASE ", \"not_after\": \"2030-12-31\"}", YN_EFORMAT, "birth_date: missing" },
 		{ "{" BASE ", \"birth_date\": \"1950-01-01\"}", YN_EFORMAT, "not_after: missing" },
-		{ "{\"residency\": \"macao\", \"birth_date\": \"1950-01-01\","
-		  " \"not_after\": \"2030-12-31\"}",
-		  YN_EFORMAT, "serial: missing" },
 		{ "{\"serial\": 0, \"residency\": \"macao\", \"birth_date\": \"1950-01-01\","
 		  " \"not_after\": \"2030-12-31\"}",
 		  YN_ERANGE, "serial: must be 1 or more" },
@@ -285,6 +299,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_documented_example_parses_to_worked_example),
 		cmocka_unit_test(test_defaults_issue_time_and_not_before),
+		cmocka_unit_test(test_missing_serial_means_allocate),
 		cmocka_unit_test(test_chinese_names_accepted),
 		cmocka_unit_test(test_errors_name_the_field),
 		cmocka_unit_test(test_sixtieth_birthday_is_enough),
