@@ -55,6 +55,7 @@ struct term {
 	uint64_t serial[NCARDS];
 	int64_t last_sec[NCARDS];
 	unsigned boundaries;	/* boundaries of one whole run (sweep result) */
+	int floor_pending;	/* a new denylist this terminal has not started with */
 };
 
 struct acked {
@@ -749,17 +750,22 @@ static void test_powerloss_kill_at_every_boundary_then_random(void **state)
 	while (w.kills < target) {
 		unsigned c;
 
-		r = rnd(&w, NROLES);
-		c = rnd(&w, NCARDS);
-		if (w.t[r].last_sec[c] == (int64_t)time(NULL))
-			c = (c + 1) % NCARDS;
 		if (rnd(&w, 10) == 0) {
 			assert_int_equal(yn_fixture_denylist(&w.f, ++w.dl_seq, NULL, 0,
 							     (int64_t)time(NULL)), 0);
 			w.dl_swaps++;
+			for (r = 0; r < NROLES; r++)
+				w.t[r].floor_pending = 1;
 		}
-		kill_and_restart(&w, r, c, 1 + rnd(&w, w.t[r].boundaries + 4), (int)rnd(&w, 2), 1,
-				 &res);
+		r = rnd(&w, NROLES);
+		c = rnd(&w, NCARDS);
+		if (w.t[r].last_sec[c] == (int64_t)time(NULL))
+			c = (c + 1) % NCARDS;
+		/* the first run after a new list has the floor's boundaries too */
+		kill_and_restart(&w, r, c,
+				 1 + rnd(&w, w.t[r].boundaries + (w.t[r].floor_pending ? 4 : 0)),
+				 (int)rnd(&w, 2), 1, &res);
+		w.t[r].floor_pending = 0;	/* the restart installed it */
 	}
 	for (r = 0; r < NROLES; r++) {
 		struct jview v;
