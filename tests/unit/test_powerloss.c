@@ -157,9 +157,6 @@ static int run(char *const argv[], const char *kill_at, char **out, const char *
 			dup2(efd, 2);
 			close(efd);
 		}
-		/* Under ASan, LeakSanitizer needs ptrace at exit, which yiniand's
-		 * syscall filter denies: no leak check in the child. */
-		setenv("ASAN_OPTIONS", "detect_leaks=0", 0);
 		if (kill_at != NULL)
 			setenv("YN_TEST_WIO_KILL_AT", kill_at, 1);
 		else

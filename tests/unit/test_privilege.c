@@ -292,9 +292,6 @@ static void test_privilege_daemon_runs_with_no_new_privs_and_seccomp(void **stat
 	{
 		char *argv[] = { yiniand, a1, conf, NULL };
 
-		/* Under ASan, LeakSanitizer needs ptrace at exit, which the
-		 * daemon's syscall filter denies: no leak check there. */
-		setenv("ASAN_OPTIONS", "detect_leaks=0", 0);
 		pid = yn_test_spawn(argv);
 		daemon_pid = pid;
 	}
