@@ -5,11 +5,13 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "reader/hostile.h"
 
 static const struct yn_reader_ops *const backends[] = {
 	&yn_reader_pcsc_ops,
 	&yn_reader_nfc_ops,
 	&yn_reader_emu_ops,
+	&yn_reader_hostile_ops,	/* tests: a card that lies (reader/hostile.h) */
 };
 
 int yn_reader_uri_split(const char *uri, char *scheme, size_t scheme_cap, const char **arg)
@@ -53,7 +55,7 @@ int yn_reader_open(const char *uri, struct yn_reader **out)
 			snprintf((*out)->uri, sizeof((*out)->uri), "%s", uri);
 		return r;
 	}
-	yn_err("reader URI '%s': unknown scheme '%s' (known: pcsc, nfc, emu)", uri, scheme);
+	yn_err("reader URI '%s': unknown scheme '%s' (known: pcsc, nfc, emu, hostile)", uri, scheme);
 	return YN_EINVAL;
 }
 

@@ -571,6 +571,15 @@ int yn_tap_run(struct yn_tap_ctx *c, uint64_t t0_ns, int64_t now_utc, struct yn_
 		goto decided;
 
 	if (c->pending.intent_seq != 0 && c->pending.serial == p.h.serial &&
+	    p.now >= c->pending.at && p.now - c->pending.at > PENDING_WINDOW_S &&
+	    pending_on_card(&p)) {
+		/* Seen again too late for this tap to be the same request, but
+		 * the card proves the old grant (this terminal's number and the
+		 * intent's time): record it as granted, then decide this tap. */
+		if ((rc = settle_pending(&p, YN_JDEC_GRANT, TAP_R_CONFIRMED)) != 0)
+			goto out;
+	}
+	if (c->pending.intent_seq != 0 && c->pending.serial == p.h.serial &&
 	    p.now >= c->pending.at && p.now - c->pending.at <= PENDING_WINDOW_S) {
 		if (pending_on_card(&p)) {
 			/* The grant whose commit answer was lost is on the card:

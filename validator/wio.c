@@ -3,8 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,13 +37,59 @@ int yn_wio_crashed(void)
 	return atomic_load(&dead);
 }
 
+/* The power-loss test hook (wio.h): boundaries since process start and
+ * the one at which the process kills itself; 0 = off.  Read once. */
+static _Atomic unsigned long kill_seen;
+static _Atomic unsigned long kill_at;
+static _Atomic int kill_half;
+static pthread_once_t kill_once = PTHREAD_ONCE_INIT;
+
+static void kill_init(void)
+{
+	const char *v = getenv("YN_TEST_WIO_KILL_AT");
+	unsigned long long n;
+	char *end = NULL;
+
+	if (v == NULL || *v == '\0')
+		return;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0 || end == v || (*end != '\0' && strcmp(end, ":half") != 0) || n == 0 ||
+	    n > ULONG_MAX)
+		return;
+	atomic_store(&kill_half, *end != '\0');
+	atomic_store(&kill_at, (unsigned long)n);
+	yn_warn("test hook YN_TEST_WIO_KILL_AT=%s is set: this process will SIGKILL itself at "
+		"write/sync boundary %llu", v, n);
+}
+
+/* Count a boundary for the kill hook; when it is the armed one, die now
+ * (after half of a pwrite's bytes, for ":half"). */
+static void kill_point(int fd, const void *p, size_t n, off_t off)
+{
+	unsigned long k;
+
+	pthread_once(&kill_once, kill_init);
+	if (atomic_load(&kill_at) == 0)
+		return;
+	k = atomic_fetch_add(&kill_seen, 1) + 1;
+	if (k != atomic_load(&kill_at))
+		return;
+	if (p != NULL && atomic_load(&kill_half) && n / 2 > 0)
+		(void)!pwrite(fd, p, n / 2, off);
+	raise(SIGKILL);
+	for (;;)
+		pause();
+}
+
 /* What a boundary does: proceed, fail, be cut short, or nothing (dead). */
 enum { GO = 0, FAIL_NOW, CRASH_NOW, DEAD };
 
-static int boundary(void)
+static int boundary_write(int fd, const void *p, size_t len, off_t off)
 {
 	unsigned long n;
 
+	kill_point(fd, p, len, off);
 	if (atomic_load(&dead))
 		return DEAD;
 	n = atomic_fetch_add(&passed, 1) + 1;
@@ -51,6 +100,11 @@ static int boundary(void)
 		return CRASH_NOW;
 	}
 	return FAIL_NOW;
+}
+
+static int boundary(void)
+{
+	return boundary_write(-1, NULL, 0, 0);
 }
 
 static int io_err(const char *what, int fd, const char *path)
@@ -106,7 +160,7 @@ static int write_all(int fd, const uint8_t *p, size_t n, off_t off)
 
 int yn_wio_pwrite(int fd, const void *p, size_t n, off_t off)
 {
-	switch (boundary()) {
+	switch (boundary_write(fd, p, n, off)) {
 	case GO:
 		return write_all(fd, p, n, off);
 	case CRASH_NOW:

@@ -16,6 +16,15 @@
  *                 with YN_EIO until the fault is cleared (the "process" is
  *                 dead and the test then plays the next boot).
  *
+ * Power-loss test hook (docs/reliability.md): if the environment variable
+ * YN_TEST_WIO_KILL_AT=N (decimal, N >= 1) is set when the first boundary
+ * is reached, the process kills itself with SIGKILL at its Nth boundary,
+ * counted from process start, before that boundary does anything;
+ * "N:half" lets a pwrite boundary write the first half of its bytes
+ * first.  It exists in every build (a process whose environment an
+ * attacker can set can be killed anyway) and logs a warning when armed.
+ * Nothing else reads it; a malformed value is ignored.
+ *
  * All functions return 0 or a negative YN_E* code, with the path and errno
  * logged; EINTR is retried and short writes are completed.
  */

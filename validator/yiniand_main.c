@@ -118,6 +118,9 @@ static int install_seccomp(void)
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (ctx == NULL)
 		return YN_ENOMEM;
+	/* Threads already running (the emitter's) get the filter and
+	 * no_new_privs too: both are per thread in the kernel. */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	for (i = 0; i < sizeof(deny) / sizeof(deny[0]) && r == 0; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), deny[i], 0);
 	if (r == 0)
