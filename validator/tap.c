@@ -39,6 +39,8 @@ struct tap {
 	uint8_t uid[YN_UID_LEN];
 	struct yn_holder h;
 	int have_holder;
+	uint8_t digest[YN_SHA256_LEN];	/* SHA-256 of UID || record as read */
+	int have_digest;
 	uint8_t key[16];
 	struct yn_triprec trips[YN_TRIPLOG_REC_MAX];
 	size_t n_trips;
@@ -107,7 +109,7 @@ static int authenticate(struct tap *p, unsigned keyno, int first)
 /* SELECT, authenticate with the read key, read and check the holder record. */
 static int read_holder(struct tap *p)
 {
-	uint8_t digest[YN_SHA256_LEN], sigin[YN_UID_LEN + YN_HOLDER_LEN];
+	uint8_t sigin[YN_UID_LEN + YN_HOLDER_LEN];
 	const char *why = NULL;
 	size_t n = 0;
 	int e;
@@ -190,23 +192,18 @@ static int read_holder(struct tap *p)
 	/* Cache key: what the signature covers plus the signature itself. */
 	memcpy(sigin, p->uid, YN_UID_LEN);
 	memcpy(sigin + YN_UID_LEN, p->buf, YN_HOLDER_LEN);
-	if (yn_sha256(sigin, sizeof(sigin), digest) != 0)
-		memset(digest, 0, sizeof(digest));
+	p->have_digest = yn_sha256(sigin, sizeof(sigin), p->digest) == 0;
 	return 0;
 }
 
 static int signature_ok(struct tap *p)
 {
-	uint8_t digest[YN_SHA256_LEN], sigin[YN_UID_LEN + YN_HOLDER_LEN];
 	const char *why = NULL;
-	size_t n = 0;
 	int e;
 
-	memcpy(sigin, p->uid, YN_UID_LEN);
-	if (yn_holder_encode(&p->h, sigin + YN_UID_LEN, YN_HOLDER_LEN, &n, &why) != 0 ||
-	    n != YN_HOLDER_LEN || yn_sha256(sigin, sizeof(sigin), digest) != 0)
-		return 0;
-	if (yn_term_cache_has(p->t, digest))
+	/* The record decoded strictly, so the bytes read are its only
+	 * encoding: their digest (read_holder) is the cache key. */
+	if (p->have_digest && yn_term_cache_has(p->t, p->digest))
 		return 1;
 	e = yn_holder_verify(&p->h, p->uid, &p->t->issuers, &why);
 	if (e != 0) {
@@ -214,7 +211,8 @@ static int signature_ok(struct tap *p)
 			(unsigned long long)p->h.serial, why ? why : "", yn_strerror(e));
 		return 0;
 	}
-	yn_term_cache_add(p->t, digest);
+	if (p->have_digest)
+		yn_term_cache_add(p->t, p->digest);
 	return 1;
 }
 
